@@ -1,0 +1,5 @@
+"""`planner` commands of the data stage."""
+
+from __future__ import annotations
+
+from planner.cli._app import app, friendly_errors  # noqa: F401
