@@ -14,6 +14,7 @@ Load one with :func:`load_scenario`; errors name the YAML path at fault, e.g.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -187,6 +188,13 @@ class HistorySource(_Model):
     source_timezone: str | None = Field(
         default=None,
         description="zone of naive timestamps in the file (default: the site's zone)",
+    )
+    reasons_path: Path | None = Field(
+        default=None,
+        description=(
+            "optional daily contact-reason counts (columns queue, date, reason, y); relative to "
+            "the scenario file. Per-ticket exports bring reasons in their own reason column"
+        ),
     )
 
 
@@ -423,6 +431,9 @@ class BreakRules(_Model):
     max_share_on_break: Fraction = Field(
         default=0.25, description="at most this share of a queue's staff on break at once"
     )
+    min_gap_between_breaks_min: int = Field(
+        default=60, ge=0, description="minutes of work at least between two breaks of a shift"
+    )
 
     @model_validator(mode="after")
     def _lunch_bounds(self) -> BreakRules:
@@ -511,6 +522,16 @@ class HiringOptions(_Model):
     backup_reserve_share: Fraction = Field(
         default=0.1, description="share of peak under-cover to hold as backup hours in reserve"
     )
+    max_under_cover_share: Fraction = Field(
+        default=0.05,
+        description=(
+            "hiring target (with every queue's service level): under-covered staff-hours at "
+            "most this share of required"
+        ),
+    )
+    absence_sensitivity: Fraction = Field(
+        default=0.05, description="sensitivity case: absence (shrinkage) this much higher"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -585,6 +606,36 @@ class ForecastSettings(_Model):
     )
     parallel_jobs: int = Field(default=0, ge=0, description="processes for queue fits; 0 = cores")
     verbose: bool = Field(default=False, description="show Prophet/cmdstan logs")
+    baseline_start: str = Field(
+        default="09-01", description="MM-DD the pre-season baseline (surge report) begins"
+    )
+    baseline_end: str = Field(
+        default="10-31", description="MM-DD the pre-season baseline (surge report) ends"
+    )
+    season_regressor: bool = Field(
+        default=True,
+        description=(
+            "model prior_uplift_start..end as an explicit season window (a regressor), so the "
+            "trend cannot absorb the surge"
+        ),
+    )
+    changepoint_prior_scale: PositiveFloat = Field(
+        default=0.05, description="Prophet trend flexibility (Prophet's default)"
+    )
+    holidays_prior_scale: PositiveFloat = Field(
+        default=10.0, description="Prophet holiday-effect flexibility (Prophet's default)"
+    )
+    calibration_folds: int = Field(
+        default=3, ge=0, description="rolling-origin backtests that calibrate the intervals"
+    )
+    min_history_days: int = Field(
+        default=28, ge=14, description="fewer days of history per queue is an error"
+    )
+    full_year_days: int = Field(
+        default=365,
+        ge=60,
+        description="shorter history cannot learn the yearly surge: prior_uplift is used instead",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -621,23 +672,61 @@ class ScheduleSettings(_Model):
     backup_overtime_factor: float = Field(
         default=1.5, ge=1.0, description="backup staff cost this multiple of their hourly cost"
     )
+    break_stage_share: Fraction = Field(
+        default=0.2, description="share of the time limit spent placing breaks (stage 2)"
+    )
+    fast_time_limit_s: PositiveFloat = Field(
+        default=8.0, description="time limit of fast mode (the hiring search calls it often)"
+    )
+    decompose_above: int = Field(
+        default=4000,
+        ge=0,
+        description="solve week by week when people × days exceeds this (0 = always)",
+    )
 
 
 class RiskSettings(_Model):
-    """Thresholds of the burnout indicators (defaults cite their sources in planner.risk)."""
+    """Thresholds of the burnout indicators (sources in docs/risk.md and planner.risk)."""
 
+    # EU Working Time Directive 2003/88/EC art. 3: 11 h daily rest; Vedaa et al. (2016, systematic
+    # review): < 11 h between shifts goes with more sleepiness, fatigue and sick leave.
     quick_return_h: PositiveFloat = Field(
         default=11.0, description="rest shorter is a quick return"
     )
+    # Folkard & Tucker (2003), Folkard & Lombardi (2006): vs 8 h, risk is roughly +13% at 10 h and
+    # roughly +27% at 12 h shifts.
     long_shift_h: PositiveFloat = Field(default=10.0, description="shifts longer are long shifts")
+    # Folkard & Tucker (2003): risk rises over successive shifts; WTD art. 5: a rest day per week.
     long_run_days: int = Field(default=6, ge=1, description="consecutive days counted as long run")
     late_after: Clock = Field(default=dt.time(20), description="work after this is late work")
     early_before: Clock = Field(default=dt.time(7), description="work before this is early work")
+    # WTD art. 2: night time includes midnight-05:00; a night worker works >= 3 h of it.
+    night_start: Clock = Field(default=dt.time(23), description="start of night time (local)")
+    night_end: Clock = Field(default=dt.time(6), description="end of night time (local)")
+    night_min_h: PositiveFloat = Field(
+        default=3.0, description="hours inside night time that make a shift a night shift"
+    )
+    # WTD art. 6: 48 h average working week.
+    long_week_h: PositiveFloat = Field(
+        default=48.0, description="weekly paid hours above this are an excess week"
+    )
+    holiday_season_days: list[str] = Field(
+        default_factory=lambda: ["12-24", "12-31"],
+        description="MM-DD days counted as holidays worked besides the public holidays",
+    )
     high_occupancy: Fraction = Field(default=0.85, description="occupancy above this is strain")
+    points: dict[str, float] = Field(
+        default_factory=dict,
+        description="override the most points an indicator adds to the score (docs/risk.md)",
+    )
+    full_at: dict[str, float] = Field(
+        default_factory=dict,
+        description="override the weekly excess at which an indicator scores its full points",
+    )
     medium_score: float = Field(default=35.0, ge=0, le=100)
     high_score: float = Field(default=60.0, ge=0, le=100)
 
-    @field_validator("late_after", "early_before", mode="before")
+    @field_validator("late_after", "early_before", "night_start", "night_end", mode="before")
     @classmethod
     def _clock(cls, value: object) -> dt.time:
         return _parse_clock(value)
@@ -778,6 +867,11 @@ def _format_validation_error(error: ValidationError, source: str) -> str:
     elif first.get("type") == "missing":
         message = "required setting is missing"
     where = _format_location(tuple(first.get("loc", ())))
+    # a model-level check names its field first ("contract_hours: must be > 0"): fold it into the
+    # path so the message reads staff[12].contract_hours: must be > 0
+    head, sep, rest = message.partition(": ")
+    if where and sep and re.fullmatch(r"[a-z_][a-z0-9_]*", head):
+        where, message = f"{where}.{head}", rest
     more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
     return f"{source}: {where + ': ' if where else ''}{message}{more}"
 
