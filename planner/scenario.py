@@ -425,6 +425,10 @@ class BreakRules(_Model):
     lunch_window_before_end_h: NonNegativeFloat = Field(
         default=2.5, description="lunch ends no later than this before the shift ends"
     )
+    lunch_latest_start_h: PositiveFloat | None = Field(
+        default=None,
+        description="lunch starts no later than this after the shift starts (CA: 5 h), or null",
+    )
     none_in_first_last_min: int = Field(
         default=60, ge=0, description="no break in the first or last minutes of a shift"
     )
@@ -473,7 +477,9 @@ LABOUR_PRESETS: dict[str, dict[str, object]] = {
     },
     # California Labor Code §512 (meal period before the 5th hour, 30 min) and §551-552 (one day's
     # rest in seven); IWC wage orders: 10-minute rest per 4 hours. No statutory daily rest minimum:
-    # 8 h is a common company rule, kept soft-ish here as the default.
+    # 8 h is a common company rule, kept soft-ish here as the default. The meal period must begin
+    # no later than the end of the 5th hour of work (§512(a); Brinker v. Superior Court, 2012),
+    # hence lunch_latest_start_h: a window "1 h before the end" alone allowed a 6th-hour lunch.
     "us_ca": {
         "min_rest_h": 8.0,
         "max_consecutive_days": 6,
@@ -488,6 +494,7 @@ LABOUR_PRESETS: dict[str, dict[str, object]] = {
             "lunch_if_shift_h_at_least": 5.0,
             "lunch_window_after_start_h": 1.0,
             "lunch_window_before_end_h": 1.0,
+            "lunch_latest_start_h": 5.0,
             "none_in_first_last_min": 30,
         },
     },

@@ -67,8 +67,8 @@ def add_one_shift_per_day(
     """
     works: list[cp_model.IntVar] = []
     for d, shifts in enumerate(shifts_by_day):
-        w = model.NewBoolVar(f"{name}.works[{d}]")
-        model.AddExactlyOne([*shifts.values(), w.Not()])
+        w = model.new_bool_var(f"{name}.works[{d}]")
+        model.add_exactly_one([*shifts.values(), w.Not()])
         works.append(w)
     return works
 
@@ -111,11 +111,11 @@ def add_max_consecutive(
     for label, window in windows:
         negated = [_negate(x) for x in window]
         if soft:
-            v = model.NewBoolVar(f"{name}[{label}]")
-            model.AddBoolOr([*negated, v])
+            v = model.new_bool_var(f"{name}[{label}]")
+            model.add_bool_or([*negated, v])
             penalties.append(v)
         else:
-            model.AddBoolOr(negated)
+            model.add_bool_or(negated)
     return penalties
 
 
@@ -194,9 +194,9 @@ def _add_run_clauses(
             clauses.append(list(premise))
     if not clauses:
         return
-    violation = model.NewBoolVar(f"{name}[{label}]") if soft else None
+    violation = model.new_bool_var(f"{name}[{label}]") if soft else None
     for clause in clauses:
-        model.AddBoolOr([*clause, violation] if violation is not None else clause)
+        model.add_bool_or([*clause, violation] if violation is not None else clause)
     if violation is not None:
         penalties.append(violation)
 
@@ -282,11 +282,11 @@ def weekend_worked(
     """One literal per weekend, true exactly when any of its days is worked."""
     result: list[cp_model.IntVar] = []
     for k, days in enumerate(weekends):
-        w = model.NewBoolVar(f"{name}.weekend[{k}]")
+        w = model.new_bool_var(f"{name}.weekend[{k}]")
         day_lits = [works[d] for d in days]
-        model.AddBoolOr([*day_lits, w.Not()])  # w -> some day worked
+        model.add_bool_or([*day_lits, w.Not()])  # w -> some day worked
         for lit in day_lits:
-            model.AddImplication(lit, w)  # a worked day -> w
+            model.add_implication(lit, w)  # a worked day -> w
         result.append(w)
     return result
 
@@ -310,10 +310,10 @@ def add_max_weekends(
         return []
     flags = weekend_worked(model, works, groups, name=name)
     if not soft:
-        model.Add(sum(flags) <= max_weekends)
+        model.add(sum(flags) <= max_weekends)
         return []
-    excess = model.NewIntVar(0, len(groups) - max_weekends, f"{name}.excess")
-    model.Add(sum(flags) - max_weekends <= excess)
+    excess = model.new_int_var(0, len(groups) - max_weekends, f"{name}.excess")
+    model.add(sum(flags) - max_weekends <= excess)
     return [excess]
 
 
@@ -342,11 +342,11 @@ def add_forbidden_successions(
 
     def forbid(clause: list[Literal], label: str) -> None:
         if soft:
-            v = model.NewBoolVar(f"{name}[{label}]")
-            model.AddBoolOr([*clause, v])
+            v = model.new_bool_var(f"{name}[{label}]")
+            model.add_bool_or([*clause, v])
             penalties.append(v)
         else:
-            model.AddBoolOr(clause)
+            model.add_bool_or(clause)
 
     if previous_shift is not None and shifts_by_day:
         for a, b in pairs:
@@ -387,17 +387,17 @@ def add_total_range(
     expr = sum(c * lit for lit, c in terms)
     if not soft:
         if lo is not None and lo > 0:
-            model.Add(expr >= lo)
+            model.add(expr >= lo)
         if hi is not None and hi < total_max:
-            model.Add(expr <= hi)
+            model.add(expr <= hi)
         return []
     penalties: list[cp_model.IntVar] = []
     if lo is not None and lo > 0:
-        under = model.NewIntVar(0, lo, f"{name}.under")
-        model.Add(expr + under >= lo)
+        under = model.new_int_var(0, lo, f"{name}.under")
+        model.add(expr + under >= lo)
         penalties.append(under)
     if hi is not None and hi < total_max:
-        over = model.NewIntVar(0, total_max - max(hi, 0), f"{name}.over")
-        model.Add(expr - over <= hi)
+        over = model.new_int_var(0, total_max - max(hi, 0), f"{name}.over")
+        model.add(expr - over <= hi)
         penalties.append(over)
     return penalties

@@ -1,0 +1,957 @@
+"""The Curtois & Qu shift-scheduling benchmark: importer, CP-SAT model, solver and checker.
+
+The benchmark (T. Curtois and R. Qu, "Computational results on new staff scheduling benchmark
+instances", 2014; schedulingbenchmarks.org) is the public yardstick for the rota model: its rules
+are ordinary contract rules, so the model is built from the same day-level rules
+(:mod:`planner.schedule.patterns`) as the holiday rota.
+
+Format (comma separated, ``#`` comment lines, day 0 a Monday):
+``SECTION_HORIZON`` days; ``SECTION_SHIFTS`` id, minutes, shifts banned the next day;
+``SECTION_STAFF`` id, max shifts per type, max/min total minutes, max/min consecutive shifts,
+min consecutive days off, max weekends (all hard); ``SECTION_DAYS_OFF`` (hard);
+``SECTION_SHIFT_ON_REQUESTS`` / ``SECTION_SHIFT_OFF_REQUESTS`` weighted wishes;
+``SECTION_COVER`` day, shift, requirement, weight under, weight over. Runs of work or of days
+off that touch either end of the horizon are exempt from the minimum-length rules; a weekend
+counts as worked if its Saturday or Sunday is.
+
+Pipeline of this module: :func:`load_instance` (text -> :class:`Instance`) →
+:func:`build_model` (CP-SAT model, every penalty term named) → :func:`solve_instance`
+(a first full solve, then a large-neighbourhood search that re-optimises a few employees or a
+window of days at a time) → :class:`Result` (roster, objective broken down, bound) →
+:func:`check_roster` (recomputes hard violations and the objective from the roster alone) →
+:func:`write_roster_csv`.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ortools.sat.python import cp_model
+
+from planner.errors import DataError, InfeasibleError, PlannerError
+from planner.schedule import patterns
+
+__all__ = [
+    "CoverRequirement",
+    "CurtoisModel",
+    "Instance",
+    "Penalty",
+    "Request",
+    "Result",
+    "Roster",
+    "SearchSettings",
+    "Shift",
+    "StaffContract",
+    "build_model",
+    "check_roster",
+    "load_instance",
+    "parse_instance",
+    "penalty_breakdown",
+    "solve_instance",
+    "write_roster_csv",
+]
+
+# A roster: ``roster[e][d]`` is the shift id employee ``e`` works on day ``d``, "" for a day off.
+Roster = list[list[str]]
+
+SECTIONS = (
+    "SECTION_HORIZON",
+    "SECTION_SHIFTS",
+    "SECTION_STAFF",
+    "SECTION_DAYS_OFF",
+    "SECTION_SHIFT_ON_REQUESTS",
+    "SECTION_SHIFT_OFF_REQUESTS",
+    "SECTION_COVER",
+)
+REQUIRED_SECTIONS = ("SECTION_HORIZON", "SECTION_SHIFTS", "SECTION_STAFF")
+
+# Penalty kinds, in the order the benchmark reports them.
+PENALTY_KINDS = ("cover_under", "cover_over", "on_requests", "off_requests")
+
+
+# ============================================================================================
+# Data
+# ============================================================================================
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A shift type: its id, length (minutes) and the shift ids banned on the following day."""
+
+    id: str
+    minutes: int
+    banned_next: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StaffContract:
+    """One employee and their hard contract rules (minutes, days, weekends as in the format)."""
+
+    id: str
+    max_shifts: dict[str, int]  # shift id -> most shifts of that type over the horizon
+    max_minutes: int
+    min_minutes: int
+    max_consecutive: int  # working days in a row
+    min_consecutive: int
+    min_days_off: int  # consecutive days off
+    max_weekends: int
+
+
+@dataclass(frozen=True)
+class Request:
+    """A weighted wish: to work (on-request) or not to work (off-request) a shift on a day."""
+
+    employee: int  # index into Instance.staff
+    day: int
+    shift: str
+    weight: int
+
+
+@dataclass(frozen=True)
+class CoverRequirement:
+    """Staff wanted on a shift of a day, with the penalty per person short and per person over."""
+
+    day: int
+    shift: str
+    requirement: int
+    weight_under: int
+    weight_over: int
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A parsed benchmark instance (employees and shifts keep the file's order)."""
+
+    name: str
+    horizon: int  # days; day 0 is a Monday
+    shifts: dict[str, Shift]
+    staff: list[StaffContract]
+    days_off: dict[int, frozenset[int]]  # employee index -> days they may not work
+    on_requests: list[Request]
+    off_requests: list[Request]
+    cover: list[CoverRequirement]
+
+    def allowed_shifts(self, e: int, d: int) -> list[str]:
+        """Shift ids employee ``e`` may work on day ``d`` (none on a day off; none with max 0)."""
+        if d in self.days_off.get(e, frozenset()):
+            return []
+        contract = self.staff[e]
+        return [s for s in self.shifts if contract.max_shifts.get(s, 0) > 0]
+
+
+# ============================================================================================
+# Importer
+# ============================================================================================
+
+
+def load_instance(path: str | os.PathLike[str]) -> Instance:
+    """Read a Curtois & Qu ``.txt`` instance; raise a one-line :class:`DataError` if unusable."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found; pass a Curtois & Qu instance (.txt)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read the instance ({exc})") from None
+    return parse_instance(text, source=str(path))
+
+
+def parse_instance(text: str, *, source: str = "<instance>") -> Instance:
+    """Parse the text of an instance; ``source`` names the file in error messages."""
+    rows: dict[str, list[tuple[int, list[str]]]] = {name: [] for name in SECTIONS}
+    section: str | None = None
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("SECTION_"):
+            if line not in rows:
+                raise DataError(
+                    f"{source}:{lineno}: unknown section {line!r}; expected one of "
+                    + ", ".join(SECTIONS)
+                )
+            section = line
+            continue
+        if section is None:
+            raise DataError(f"{source}:{lineno}: data before the first SECTION_ header")
+        rows[section].append((lineno, [f.strip() for f in line.split(",")]))
+    for name in REQUIRED_SECTIONS:
+        if not rows[name]:
+            raise DataError(f"{source}: {name} is missing or empty; every instance needs it")
+    return _Parser(source, rows).instance()
+
+
+class _Parser:
+    """Turns the rows of each section into an :class:`Instance`, checking every reference."""
+
+    def __init__(self, source: str, rows: dict[str, list[tuple[int, list[str]]]]) -> None:
+        self.source = source
+        self.rows = rows
+
+    def fail(self, lineno: int, message: str) -> DataError:
+        return DataError(f"{self.source}:{lineno}: {message}")
+
+    def integer(self, lineno: int, text: str, what: str, minimum: int = 0) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise self.fail(lineno, f"{what} must be a whole number, got {text!r}") from None
+        if value < minimum:
+            raise self.fail(lineno, f"{what} must be >= {minimum}, got {value}")
+        return value
+
+    def fields(self, lineno: int, values: list[str], count: int, layout: str) -> list[str]:
+        if len(values) != count:
+            raise self.fail(lineno, f"expected {count} fields ({layout}), got {len(values)}")
+        return values
+
+    def instance(self) -> Instance:
+        horizon_rows = self.rows["SECTION_HORIZON"]
+        lineno, values = horizon_rows[0]
+        if len(horizon_rows) > 1 or len(values) != 1:
+            raise self.fail(lineno, "SECTION_HORIZON holds one number, the horizon in days")
+        horizon = self.integer(lineno, values[0], "horizon (days)", minimum=1)
+        shifts = self.shifts()
+        staff = self.staff(shifts)
+        index = {c.id: e for e, c in enumerate(staff)}
+        return Instance(
+            name=Path(self.source).stem,
+            horizon=horizon,
+            shifts=shifts,
+            staff=staff,
+            days_off=self.days_off(index, horizon),
+            on_requests=self.requests("SECTION_SHIFT_ON_REQUESTS", index, shifts, horizon),
+            off_requests=self.requests("SECTION_SHIFT_OFF_REQUESTS", index, shifts, horizon),
+            cover=self.cover(shifts, horizon),
+        )
+
+    def shifts(self) -> dict[str, Shift]:
+        shifts: dict[str, Shift] = {}
+        banned_at: dict[str, int] = {}
+        for lineno, values in self.rows["SECTION_SHIFTS"]:
+            sid, minutes, banned = self.fields(lineno, values, 3, "ShiftID, minutes, banned next")
+            if not sid or sid in shifts:
+                raise self.fail(lineno, f"shift id {sid!r} is empty or repeated")
+            length = self.integer(lineno, minutes, f"length of shift {sid}", minimum=1)
+            shifts[sid] = Shift(sid, length, tuple(b for b in banned.split("|") if b))
+            banned_at[sid] = lineno
+        for sid, shift in shifts.items():
+            for b in shift.banned_next:
+                if b not in shifts:
+                    raise self.fail(banned_at[sid], f"shift {sid} bans unknown shift {b!r}")
+        return shifts
+
+    def staff(self, shifts: dict[str, Shift]) -> list[StaffContract]:
+        staff: list[StaffContract] = []
+        seen: set[str] = set()
+        layout = "ID, MaxShifts, MaxTotalMinutes, MinTotalMinutes, MaxConsecutiveShifts, " + (
+            "MinConsecutiveShifts, MinConsecutiveDaysOff, MaxWeekends"
+        )
+        for lineno, values in self.rows["SECTION_STAFF"]:
+            eid, max_shifts, *numbers = self.fields(lineno, values, 8, layout)
+            if not eid or eid in seen:
+                raise self.fail(lineno, f"employee id {eid!r} is empty or repeated")
+            seen.add(eid)
+            limits: dict[str, int] = {}
+            for pair in filter(None, max_shifts.split("|")):
+                sid, sep, count = pair.partition("=")
+                if not sep or sid not in shifts:
+                    raise self.fail(lineno, f"MaxShifts entry {pair!r} is not ShiftID=max")
+                limits[sid] = self.integer(lineno, count, f"MaxShifts for {sid}")
+            names = layout.split(", ")[2:]
+            n = [
+                self.integer(lineno, v, f"{what} of {eid}")
+                for v, what in zip(numbers, names, strict=True)
+            ]
+            if n[1] > n[0]:
+                raise self.fail(lineno, f"{eid}: MinTotalMinutes {n[1]} > MaxTotalMinutes {n[0]}")
+            staff.append(StaffContract(eid, limits, n[0], n[1], n[2], n[3], n[4], n[5]))
+        return staff
+
+    def employee(self, lineno: int, eid: str, index: dict[str, int]) -> int:
+        if eid not in index:
+            raise self.fail(lineno, f"unknown employee {eid!r}; list them in SECTION_STAFF")
+        return index[eid]
+
+    def day(self, lineno: int, text: str, horizon: int) -> int:
+        d = self.integer(lineno, text, "day")
+        if d >= horizon:
+            raise self.fail(lineno, f"day {d} is outside the horizon 0..{horizon - 1}")
+        return d
+
+    def shift(self, lineno: int, sid: str, shifts: dict[str, Shift]) -> str:
+        if sid not in shifts:
+            raise self.fail(lineno, f"unknown shift {sid!r}; list it in SECTION_SHIFTS")
+        return sid
+
+    def days_off(self, index: dict[str, int], horizon: int) -> dict[int, frozenset[int]]:
+        days: dict[int, set[int]] = {}
+        for lineno, values in self.rows["SECTION_DAYS_OFF"]:
+            e = self.employee(lineno, values[0], index)
+            days.setdefault(e, set()).update(self.day(lineno, v, horizon) for v in values[1:] if v)
+        return {e: frozenset(ds) for e, ds in days.items()}
+
+    def requests(
+        self, section: str, index: dict[str, int], shifts: dict[str, Shift], horizon: int
+    ) -> list[Request]:
+        result = []
+        for lineno, values in self.rows[section]:
+            eid, day, sid, weight = self.fields(
+                lineno, values, 4, "EmployeeID, Day, ShiftID, Weight"
+            )
+            result.append(
+                Request(
+                    self.employee(lineno, eid, index),
+                    self.day(lineno, day, horizon),
+                    self.shift(lineno, sid, shifts),
+                    self.integer(lineno, weight, "weight"),
+                )
+            )
+        return result
+
+    def cover(self, shifts: dict[str, Shift], horizon: int) -> list[CoverRequirement]:
+        result: list[CoverRequirement] = []
+        seen: set[tuple[int, str]] = set()
+        for lineno, values in self.rows["SECTION_COVER"]:
+            day, sid, req, under, over = self.fields(
+                lineno, values, 5, "Day, ShiftID, Requirement, WeightUnder, WeightOver"
+            )
+            item = CoverRequirement(
+                self.day(lineno, day, horizon),
+                self.shift(lineno, sid, shifts),
+                self.integer(lineno, req, "requirement"),
+                self.integer(lineno, under, "weight under"),
+                self.integer(lineno, over, "weight over"),
+            )
+            if (item.day, item.shift) in seen:
+                raise self.fail(lineno, f"cover for day {item.day} shift {sid} is repeated")
+            seen.add((item.day, item.shift))
+            result.append(item)
+        return result
+
+
+# ============================================================================================
+# Independent checker
+# ============================================================================================
+
+
+def penalty_breakdown(instance: Instance, roster: Roster) -> dict[str, int]:
+    """The benchmark's penalty of a roster per kind (:data:`PENALTY_KINDS`) plus ``total``."""
+    terms = dict.fromkeys(PENALTY_KINDS, 0)
+    for c in instance.cover:
+        staffed = sum(1 for row in roster if row[c.day] == c.shift)
+        terms["cover_under"] += c.weight_under * max(0, c.requirement - staffed)
+        terms["cover_over"] += c.weight_over * max(0, staffed - c.requirement)
+    for r in instance.on_requests:
+        terms["on_requests"] += r.weight * (roster[r.employee][r.day] != r.shift)
+    for r in instance.off_requests:
+        terms["off_requests"] += r.weight * (roster[r.employee][r.day] == r.shift)
+    terms["total"] = sum(terms[k] for k in PENALTY_KINDS)
+    return terms
+
+
+def check_roster(instance: Instance, roster: Roster) -> tuple[list[str], int]:
+    """Re-check a roster from scratch: (hard-rule violations in words, benchmark penalty).
+
+    Written directly from the format's rules, sharing no code with the model, so it can judge
+    the solver's output and hand-made rosters alike. Cover with no ``SECTION_COVER`` row counts
+    as a requirement of 0 with no penalty.
+    """
+    violations: list[str] = []
+    h = instance.horizon
+    if len(roster) != len(instance.staff):
+        return [f"roster has {len(roster)} rows for {len(instance.staff)} employees"], 0
+    for e, (contract, row) in enumerate(zip(instance.staff, roster, strict=True)):
+        who = contract.id
+        if len(row) != h:
+            violations.append(f"{who}: {len(row)} days in the roster, horizon is {h}")
+            continue
+        for d, s in enumerate(row):
+            if s and s not in instance.shifts:
+                violations.append(f"{who} day {d}: unknown shift {s!r}")
+        if any(s and s not in instance.shifts for s in row):
+            continue
+        worked = [bool(s) for s in row]
+        for d in sorted(instance.days_off.get(e, ())):
+            if worked[d]:
+                violations.append(f"{who} day {d}: works on a day off ({row[d]})")
+        for sid in instance.shifts:
+            count = row.count(sid)
+            limit = contract.max_shifts.get(sid, 0)
+            if count > limit:
+                violations.append(f"{who}: {count} {sid} shifts, max {limit}")
+        for d in range(h - 1):
+            if row[d] and row[d + 1] in instance.shifts[row[d]].banned_next:
+                violations.append(f"{who} day {d}: {row[d]} followed by {row[d + 1]}")
+        minutes = sum(instance.shifts[s].minutes for s in row if s)
+        if minutes > contract.max_minutes:
+            violations.append(f"{who}: {minutes} min worked, max {contract.max_minutes}")
+        if minutes < contract.min_minutes:
+            violations.append(f"{who}: {minutes} min worked, min {contract.min_minutes}")
+        for start, length, on in _runs(worked):
+            at_border = start == 0 or start + length == h
+            if on and length > contract.max_consecutive:
+                violations.append(
+                    f"{who} days {start}-{start + length - 1}: {length} shifts in a row, "
+                    f"max {contract.max_consecutive}"
+                )
+            if on and length < contract.min_consecutive and not at_border:
+                violations.append(
+                    f"{who} days {start}-{start + length - 1}: {length} shifts in a row, "
+                    f"min {contract.min_consecutive}"
+                )
+            if not on and length < contract.min_days_off and not at_border:
+                violations.append(
+                    f"{who} days {start}-{start + length - 1}: {length} days off in a row, "
+                    f"min {contract.min_days_off}"
+                )
+        weekends = (
+            sum(1 for sat in range(5, h + 1, 7) if worked[sat] or (sat + 1 < h and worked[sat + 1]))
+            if h > 5
+            else 0
+        )
+        if weekends > contract.max_weekends:
+            violations.append(f"{who}: {weekends} weekends worked, max {contract.max_weekends}")
+    return violations, penalty_breakdown(instance, roster)["total"]
+
+
+def _runs(values: list[bool]) -> Iterator[tuple[int, int, bool]]:
+    """Maximal runs of equal values as (start, length, value)."""
+    start = 0
+    for d in range(1, len(values) + 1):
+        if d == len(values) or values[d] != values[start]:
+            yield start, d - start, values[start]
+            start = d
+
+
+# ============================================================================================
+# Model
+# ============================================================================================
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """One weighted objective term: ``weight * var``, with the benchmark's kind of penalty."""
+
+    kind: str  # one of PENALTY_KINDS
+    weight: int
+    var: cp_model.LinearExprT
+
+
+@dataclass
+class CurtoisModel:
+    """The CP-SAT model of an instance and the handles needed to hint, fix and read it."""
+
+    model: cp_model.CpModel
+    x: dict[tuple[int, int, str], cp_model.IntVar]  # (employee, day, shift) -> works it
+    works: list[list[cp_model.IntVar]]  # [employee][day]
+    penalties: list[Penalty]
+
+    def objective_terms(self) -> cp_model.LinearExprT:
+        return sum(p.weight * p.var for p in self.penalties)
+
+
+def build_model(instance: Instance) -> CurtoisModel:
+    """Build the CP-SAT model: all contract rules hard, cover and requests as named penalties."""
+    model = cp_model.CpModel()
+    n_staff, h = len(instance.staff), instance.horizon
+    weekends = patterns.weekend_days(h, first_weekday=0)  # day 0 is a Monday
+
+    # Variables: x[e, d, s] only where the shift is allowed (days off and "max 0" create none).
+    x: dict[tuple[int, int, str], cp_model.IntVar] = {}
+    shifts_by_day: list[list[dict[str, cp_model.IntVar]]] = []
+    for e, contract in enumerate(instance.staff):
+        days = []
+        for d in range(h):
+            day = {}
+            for s in instance.allowed_shifts(e, d):
+                day[s] = x[e, d, s] = model.new_bool_var(f"x[{contract.id},{d},{s}]")
+            days.append(day)
+        shifts_by_day.append(days)
+
+    # Hard rules, per employee, from the shared day-level patterns.
+    works: list[list[cp_model.IntVar]] = []
+    banned = [(a, b) for a, shift in instance.shifts.items() for b in shift.banned_next]
+    for e, contract in enumerate(instance.staff):
+        who, days = contract.id, shifts_by_day[e]
+        w = patterns.add_one_shift_per_day(model, days, name=who)
+        works.append(w)
+        patterns.add_forbidden_successions(model, days, banned, name=f"{who}.succession")
+        for s, limit in contract.max_shifts.items():
+            own = [(day[s], 1) for day in days if s in day]
+            patterns.add_total_range(model, own, lo=None, hi=limit, name=f"{who}.max_{s}")
+        minutes = [(lit, instance.shifts[s].minutes) for day in days for s, lit in day.items()]
+        patterns.add_total_range(
+            model, minutes, lo=contract.min_minutes, hi=contract.max_minutes, name=f"{who}.min"
+        )
+        patterns.add_max_consecutive_days(
+            model, w, contract.max_consecutive, name=f"{who}.max_consecutive"
+        )
+        patterns.add_min_consecutive_days(
+            model, w, contract.min_consecutive, name=f"{who}.min_consecutive"
+        )
+        patterns.add_min_consecutive_days_off(
+            model, w, contract.min_days_off, name=f"{who}.min_days_off"
+        )
+        patterns.add_max_weekends(
+            model, w, contract.max_weekends, name=f"{who}.weekends", weekends=weekends
+        )
+
+    # Soft rules: requests as literals, cover as under/over integers with tight domains.
+    penalties: list[Penalty] = []
+    for r in instance.on_requests:
+        lit = x.get((r.employee, r.day, r.shift))
+        # An on-request for a shift that cannot be worked is a constant penalty.
+        penalties.append(Penalty("on_requests", r.weight, 1 if lit is None else lit.Not()))
+    for r in instance.off_requests:
+        if (lit := x.get((r.employee, r.day, r.shift))) is not None:
+            penalties.append(Penalty("off_requests", r.weight, lit))
+    for c in instance.cover:
+        staffed = [x[e, c.day, c.shift] for e in range(n_staff) if (e, c.day, c.shift) in x]
+        tag = f"{c.day},{c.shift}"
+        under = model.new_int_var(0, c.requirement, f"under[{tag}]")
+        over = model.new_int_var(0, max(0, len(staffed) - c.requirement), f"over[{tag}]")
+        model.add(sum(staffed) + under - over == c.requirement)
+        penalties.append(Penalty("cover_under", c.weight_under, under))
+        penalties.append(Penalty("cover_over", c.weight_over, over))
+
+    cm = CurtoisModel(model, x, works, penalties)
+    # Objective, set once: the sum of every weighted penalty term.
+    model.minimize(cm.objective_terms())
+    return cm
+
+
+# ============================================================================================
+# Solve
+# ============================================================================================
+
+
+@dataclass
+class Result:
+    """The best roster found, its penalty in the benchmark's terms, and the solver's bound."""
+
+    instance: str
+    roster: Roster
+    objective: int
+    breakdown: dict[str, int]
+    bound: float  # best lower bound proven on the objective
+    optimal: bool
+    wall_time_s: float
+    progress: list[tuple[float, int]] = field(default_factory=list)  # (seconds, objective)
+    # Neighbourhood kind -> {outcome: count} of the LNS sub-solves (empty for solve_full).
+    neighbourhoods: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float:
+        """Relative gap between objective and bound (0 = proven optimal)."""
+        return (
+            0.0 if self.objective <= 0 else max(0.0, (self.objective - self.bound) / self.objective)
+        )
+
+
+def _extract(
+    cm: CurtoisModel, instance: Instance, value: Callable[[cp_model.IntVar], int]
+) -> Roster:
+    """Read the roster from a solution (``value`` maps a variable to its value)."""
+    roster = [[""] * instance.horizon for _ in instance.staff]
+    for (e, d, s), var in cm.x.items():
+        if value(var):
+            roster[e][d] = s
+    return roster
+
+
+def _solver(time_limit: float, workers: int, seed: int) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, time_limit)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    return solver
+
+
+def solve_full(
+    instance: Instance, *, time_limit: float = 60.0, workers: int = 2, seed: int = 0
+) -> Result:
+    """Plain CP-SAT on the whole model (the baseline the LNS is measured against)."""
+    start = time.monotonic()
+    cm = build_model(instance)
+    solver = _solver(time_limit, workers, seed)
+    status = solver.solve(cm.model)
+    if status == cp_model.INFEASIBLE:
+        raise InfeasibleError(f"{instance.name}: no roster satisfies the hard rules")
+    if status != cp_model.OPTIMAL and status != cp_model.FEASIBLE:
+        raise PlannerError(f"{instance.name}: no roster found within {time_limit:g} s")
+    roster = _extract(cm, instance, solver.boolean_value)
+    breakdown = penalty_breakdown(instance, roster)
+    return Result(
+        instance.name,
+        roster,
+        breakdown["total"],
+        breakdown,
+        solver.best_objective_bound,
+        status == cp_model.OPTIMAL,
+        time.monotonic() - start,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Large-neighbourhood search
+# --------------------------------------------------------------------------------------------
+
+NEIGHBOURHOODS = ("employees", "cover", "days", "block")
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Tuning of :func:`solve_instance` (defaults measured on instances 6–8, see bench)."""
+
+    sub_time_s: float = 1.0  # wall-clock limit of one neighbourhood re-optimisation
+    bound_share: float = 0.3  # share of the time the full-model (bound) solve runs
+    explore: float = 0.3  # chance of picking a neighbourhood kind at random
+    neighbourhoods: tuple[str, ...] = NEIGHBOURHOODS
+
+
+@dataclass
+class _Neighbourhood:
+    """A kind of neighbourhood, its adaptive size, and how well it has paid off."""
+
+    kind: str  # one of NEIGHBOURHOODS
+    size: float  # employees (employees, cover) or days (days, block) it frees
+    low: float
+    high: float
+    # Recent objective gain per second of sub-solving (an exponential moving average), used
+    # to pick the kinds that pay off on this instance more often. Starts optimistic.
+    rate: float = float("inf")
+    tries: dict[str, int] = field(default_factory=dict)  # outcome -> count
+
+    def adapt(self, outcome: str, gain: int, seconds: float) -> None:
+        """Record a sub-solve: grow after a proven miss, shrink after a timeout."""
+        self.tries[outcome] = self.tries.get(outcome, 0) + 1
+        observed = gain / max(seconds, 1e-3)
+        self.rate = observed if self.rate == float("inf") else 0.8 * self.rate + 0.2 * observed
+        if outcome == "proven":  # solved to the end without a better roster: go bigger
+            self.size = min(self.high, self.size * 1.1)
+        elif outcome == "timeout":
+            self.size = max(self.low, self.size / 1.1)
+
+
+class _Search:
+    """State shared by the full-model thread and the LNS threads, under one lock.
+
+    ``best`` holds one 0/1 value per ``x`` variable (in ``cm.x`` order) of the best roster.
+    """
+
+    def __init__(self, instance: Instance, cm: CurtoisModel, start: float, deadline: float) -> None:
+        self.instance, self.cm = instance, cm
+        self.keys = list(cm.x)
+        self.vars = [cm.x[k] for k in self.keys]
+        self.lock = threading.Lock()
+        self.start, self.deadline = start, deadline
+        self.best: list[int] | None = None
+        self.objective: int | None = None
+        self.bound = 0.0
+        self.infeasible = False
+        self.done = threading.Event()  # set when the time is up or optimality is proven
+        self.progress: list[tuple[float, int]] = []
+        self.on_improve: Callable[[float, int], None] | None = None
+
+    def offer(self, values: list[int], objective: int) -> bool:
+        """Keep a roster if it beats the best; True if it did."""
+        with self.lock:
+            if self.objective is not None and objective >= self.objective:
+                return False
+            self.best, self.objective = values, objective
+            seconds = time.monotonic() - self.start
+            self.progress.append((seconds, objective))
+            if objective <= self.bound + 1e-9:
+                self.done.set()
+        if self.on_improve:
+            self.on_improve(seconds, objective)
+        return True
+
+    def raise_bound(self, bound: float) -> None:
+        with self.lock:
+            self.bound = max(self.bound, bound)
+            if self.objective is not None and self.objective <= self.bound + 1e-9:
+                self.done.set()
+
+    def time_left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def roster(self, values: list[int]) -> Roster:
+        """The roster whose x variables take ``values``."""
+        roster = [[""] * self.instance.horizon for _ in self.instance.staff]
+        for (e, d, s), v in zip(self.keys, values, strict=True):
+            if v:
+                roster[e][d] = s
+        return roster
+
+
+class _FullModelCallback(cp_model.CpSolverSolutionCallback):
+    """Hands every roster the full-model solve finds to the shared search."""
+
+    def __init__(self, search: _Search) -> None:
+        super().__init__()
+        self.search = search
+
+    def on_solution_callback(self) -> None:
+        values = [int(self.boolean_value(v)) for v in self.search.vars]
+        self.search.offer(values, round(self.objective_value))
+        if self.search.done.is_set():
+            self.stop_search()
+
+
+def _hint(model: cp_model.CpModel, xs: list[cp_model.IntVar], values: list[int]) -> None:
+    """Replace the model's solution hint with ``values`` for the variables ``xs``."""
+    hint = model.proto.solution_hint
+    hint.vars.clear()
+    hint.vars.extend(var.index for var in xs)
+    hint.values.clear()
+    hint.values.extend(values)
+
+
+def _first_roster(search: _Search, seed: int) -> None:
+    """Find any roster that keeps the hard rules, ignoring the penalties.
+
+    Without an objective CP-SAT finds one in well under a second on instances where the
+    objective-guided search needs over 20 s (instance 8): the LNS can start from it at once.
+    """
+    model = search.cm.model.clone()
+    model.clear_objective()
+    solver = _solver(search.time_left(), 1, seed)
+    status = solver.solve(model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        values = [int(solver.boolean_value(v)) for v in search.vars]
+        search.offer(values, penalty_breakdown(search.instance, search.roster(values))["total"])
+    elif status == cp_model.INFEASIBLE:
+        search.infeasible = True
+        search.done.set()
+
+
+def _full_model_solve(search: _Search, seed: int, time_limit: float) -> None:
+    """Solve the whole model with one worker: the lower bound, and rosters as it finds them.
+
+    ``linearization_level = 2`` adds the LP cuts that make the bound close to the optimum on
+    these instances (1040–1046 vs 1056 on instance 7, where the default level proves 29); its
+    LP-guided search also finds good first rosters.
+    """
+    solver = _solver(min(time_limit, search.time_left()), 1, seed)
+    solver.parameters.linearization_level = 2
+    solver.best_bound_callback = search.raise_bound
+    status = solver.solve(search.cm.model, _FullModelCallback(search))
+    if status == cp_model.OPTIMAL:
+        search.raise_bound(solver.objective_value)
+        search.done.set()
+    elif status == cp_model.INFEASIBLE:
+        search.infeasible = True
+        search.done.set()
+    else:
+        search.raise_bound(solver.best_objective_bound)
+
+
+def _penalised_cover(instance: Instance, roster: Roster) -> list[CoverRequirement]:
+    """Cover requirements the roster misses (under or over)."""
+    return [
+        c
+        for c in instance.cover
+        if sum(1 for row in roster if row[c.day] == c.shift) != c.requirement
+    ]
+
+
+def _free_cells(
+    instance: Instance, hood: _Neighbourhood, roster: Roster, rng: random.Random
+) -> set[tuple[int, int]]:
+    """The (employee, day) cells a neighbourhood lets the sub-solve change.
+
+    - ``employees``: ``size`` random employees, whole horizon (their totals, weekends and
+      shift counts are global, so moving work around needs their whole row);
+    - ``cover``: pick a shift-day whose cover is penalised in ``roster`` and free ``size``
+      employees who could work it, whole horizon — the moves that fix cover;
+    - ``days``: everyone over a window of ``size`` days, half the time centred on a day whose
+      cover is penalised;
+    - ``block``: half the staff over a window of ``2 * size`` days.
+    """
+    n, h = len(instance.staff), instance.horizon
+    k = max(1, round(hood.size))
+    if hood.kind == "cover" and (missed := _penalised_cover(instance, roster)):
+        c = rng.choice(missed)
+        able = [e for e in range(n) if c.shift in instance.allowed_shifts(e, c.day)]
+        chosen = rng.sample(able, min(len(able), k))
+        # Fill up with others when few can work it: the freed work has to go somewhere.
+        others = [e for e in range(n) if e not in chosen]
+        chosen += rng.sample(others, min(len(others), k - len(chosen)))
+        return {(e, d) for e in chosen for d in range(h)}
+    if hood.kind in ("employees", "cover"):
+        chosen = rng.sample(range(n), min(n, k))
+        return {(e, d) for e in chosen for d in range(h)}
+    if hood.kind == "days":
+        width = min(h, k)
+        first = rng.randrange(h - width + 1)
+        if rng.random() < 0.5 and (missed := _penalised_cover(instance, roster)):
+            centre = rng.choice(missed).day
+            first = min(max(0, centre - width // 2), h - width)
+        return {(e, d) for e in range(n) for d in range(first, first + width)}
+    # "block": half the staff over a window whose width follows the size.
+    width = min(h, 2 * k)
+    first = rng.randrange(h - width + 1)
+    chosen = rng.sample(range(n), min(n, max(2, n // 2)))
+    return {(e, d) for e in chosen for d in range(first, first + width)}
+
+
+def _sub_solve(search: _Search, free: set[tuple[int, int]], time_limit: float, seed: int) -> str:
+    """Re-optimise the free cells with every other cell fixed to the best roster.
+
+    Returns the outcome: ``improved``, ``proven`` (nothing better exists in the neighbourhood)
+    or ``timeout``.
+    """
+    with search.lock:
+        best, objective = search.best, search.objective
+    assert best is not None and objective is not None
+    sub = search.cm.model.clone()
+    proto = sub.proto
+    for key, var, value in zip(search.keys, search.vars, best, strict=True):
+        if key[:2] not in free:
+            # Fix the cell by shrinking the variable's domain: presolve then removes it.
+            domain = proto.variables[var.index].domain
+            domain.clear()
+            domain.extend([value, value])
+    # Start from the best roster (a complete hint) and ask only for strictly better ones.
+    _hint(sub, search.vars, best)
+    sub.add(search.cm.objective_terms() <= objective - 1)
+    solver = _solver(time_limit, 1, seed)
+    solver.parameters.linearization_level = 2  # strong LP bounds prove small neighbourhoods
+    status = solver.solve(sub)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        values = [int(solver.boolean_value(v)) for v in search.vars]
+        if search.offer(values, round(solver.objective_value)):
+            return "improved"
+        return "proven" if status == cp_model.OPTIMAL else "timeout"
+    return "proven" if status == cp_model.INFEASIBLE else "timeout"
+
+
+def _pick(hoods: list[_Neighbourhood], explore: float, rng: random.Random) -> _Neighbourhood:
+    """Choose a neighbourhood kind: untried first, then mostly by recent gain per second."""
+    untried = [hd for hd in hoods if hd.rate == float("inf")]
+    if untried:
+        return rng.choice(untried)
+    if rng.random() < explore or sum(hd.rate for hd in hoods) <= 0:
+        return rng.choice(hoods)
+    return rng.choices(hoods, weights=[hd.rate for hd in hoods])[0]
+
+
+def _lns(
+    search: _Search, hoods: list[_Neighbourhood], settings: SearchSettings, rng: random.Random
+) -> None:
+    """Improve the best roster one neighbourhood at a time until the search is done."""
+    if search.best is None and not search.done.is_set():
+        _first_roster(search, rng.randrange(1 << 30))
+    while not search.done.is_set() and search.time_left() > 0.05:
+        with search.lock:
+            hood = _pick(hoods, settings.explore, rng)
+            roster = search.roster(search.best)
+            before = search.objective
+        free = _free_cells(search.instance, hood, roster, rng)
+        started = time.monotonic()
+        limit = min(settings.sub_time_s, search.time_left())
+        outcome = _sub_solve(search, free, limit, rng.randrange(1 << 30))
+        with search.lock:
+            gain = before - search.objective if outcome == "improved" else 0
+            hood.adapt(outcome, gain, time.monotonic() - started)
+
+
+def solve_instance(
+    instance: Instance,
+    *,
+    time_limit: float = 60.0,
+    workers: int = 2,
+    seed: int = 0,
+    settings: SearchSettings | None = None,
+    on_improve: Callable[[float, int], None] | None = None,
+) -> Result:
+    """Solve an instance: a full-model solve for the bound, and large-neighbourhood search.
+
+    1. Build the model once. 2. One thread solves the whole model with a single CP-SAT worker
+    and strong LP cuts for ``bound_share`` of the time: the lower bound, and good first
+    rosters. 3. The other ``workers - 1`` threads (and then that one too) run a
+    large-neighbourhood search from the best roster so far (starting, if need be, from any
+    roster that keeps the hard rules): free a few employees, the employees who could fix a
+    missed cover, everyone over a window of days, or half the staff over a window; fix every
+    other cell; re-optimise with a short single-worker solve; keep any improvement.
+    Neighbourhood sizes adapt (grow when a sub-problem is solved to the end without improving,
+    shrink when it runs out of time) and kinds that gain more per second are picked more.
+    4. Stop at the time limit, or as soon as the best roster meets the bound.
+    ``on_improve(seconds, objective)`` is called on each better roster.
+
+    Raises :class:`InfeasibleError` if the hard rules admit no roster, and
+    :class:`PlannerError` if none was found within the time limit.
+    """
+    settings = settings or SearchSettings()
+    start = time.monotonic()
+    search = _Search(instance, build_model(instance), start, start + time_limit)
+    search.on_improve = on_improve
+    rng = random.Random(seed)
+    n, h = len(instance.staff), instance.horizon
+    initial = {"employees": min(n, 3), "cover": min(n, 3), "days": min(h, 7), "block": 4}
+    high = {"employees": n, "cover": n, "days": h, "block": max(1, h // 2)}
+    hoods = [_Neighbourhood(kind, initial[kind], 1, high[kind]) for kind in settings.neighbourhoods]
+    bound_time = settings.bound_share * time_limit if workers > 1 else time_limit
+
+    def bound_then_lns(child: random.Random) -> None:
+        _full_model_solve(search, seed, bound_time)
+        _lns(search, hoods, settings, child)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        jobs = [pool.submit(bound_then_lns, random.Random(rng.randrange(1 << 30)))]
+        for _ in range(workers - 1):
+            child = random.Random(rng.randrange(1 << 30))
+            jobs.append(pool.submit(_lns, search, hoods, settings, child))
+        for job in jobs:
+            job.result()
+    if search.best is None:
+        if search.infeasible:
+            raise InfeasibleError(
+                f"{instance.name}: no roster satisfies the hard rules (days off, shift limits, "
+                "minutes, consecutive-day and weekend limits conflict); check SECTION_STAFF"
+            )
+        raise PlannerError(
+            f"{instance.name}: no roster found within {time_limit:g} s; raise --time-limit"
+        )
+    roster = search.roster(search.best)
+    breakdown = penalty_breakdown(instance, roster)
+    return Result(
+        instance.name,
+        roster,
+        breakdown["total"],
+        breakdown,
+        search.bound,
+        breakdown["total"] <= search.bound + 1e-9,
+        time.monotonic() - start,
+        search.progress,
+        {hd.kind: dict(hd.tries) for hd in hoods},
+    )
+
+
+def write_roster_csv(instance: Instance, roster: Roster, path: str | os.PathLike[str]) -> None:
+    """Write ``employee,day,shift`` (day 0-based, blank shift for off), atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+            out = csv.writer(handle)
+            out.writerow(["employee", "day", "shift"])
+            for contract, row in zip(instance.staff, roster, strict=True):
+                for d, s in enumerate(row):
+                    out.writerow([contract.id, d, s])
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

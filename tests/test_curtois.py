@@ -1,0 +1,293 @@
+"""The Curtois & Qu importer, model, solver and checker on a tiny hand-written instance.
+
+The instance (tests/fixtures/curtois_tiny.txt: one week, three people, two shifts) is small
+enough to enumerate every roster: the solver's objective must equal the brute-force optimum.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from planner.cli import app
+from planner.errors import DataError, InfeasibleError
+from planner.schedule import curtois
+from planner.schedule.curtois import Instance, check_roster, load_instance, parse_instance
+
+TINY = Path(__file__).parent / "fixtures" / "curtois_tiny.txt"
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Instance:
+    return load_instance(TINY)
+
+
+def _feasible_rows(instance: Instance, e: int) -> list[tuple[str, ...]]:
+    """Every row (one week of shifts or "") that keeps employee ``e``'s hard rules."""
+    alone = dataclasses.replace(
+        instance,
+        staff=[instance.staff[e]],
+        days_off={0: instance.days_off.get(e, frozenset())},
+        on_requests=[],
+        off_requests=[],
+        cover=[],
+    )
+    options = ["", *instance.shifts]
+    return [
+        row
+        for row in itertools.product(options, repeat=instance.horizon)
+        if not check_roster(alone, [list(row)])[0]
+    ]
+
+
+def _brute_force_optimum(instance: Instance) -> int:
+    """The least penalty over every combination of feasible rows, computed without the model.
+
+    Per row: its request penalty and a 0/1 vector of the (day, shift) cells it works; the cover
+    penalty of a combination follows from the summed vectors. Vectorised over the last person.
+    """
+    cells = [(c.day, c.shift) for c in instance.cover]
+    need = np.array([c.requirement for c in instance.cover])
+    under_w = np.array([c.weight_under for c in instance.cover])
+    over_w = np.array([c.weight_over for c in instance.cover])
+    per_person = []
+    for e in range(len(instance.staff)):
+        rows = _feasible_rows(instance, e)
+        works = np.array([[int(row[d] == s) for d, s in cells] for row in rows])
+        asked = np.zeros(len(rows), dtype=int)
+        for i, row in enumerate(rows):
+            for r in instance.on_requests:
+                asked[i] += r.weight * (r.employee == e and row[r.day] != r.shift)
+            for r in instance.off_requests:
+                asked[i] += r.weight * (r.employee == e and row[r.day] == r.shift)
+        per_person.append((works, asked))
+    *firsts, (last_works, last_asked) = per_person
+    best = None
+    for combo in itertools.product(*(range(len(w)) for w, _ in firsts)):
+        staffed = sum(firsts[p][0][i] for p, i in enumerate(combo)) + last_works
+        cost = (
+            sum(firsts[p][1][i] for p, i in enumerate(combo))
+            + last_asked
+            + (np.maximum(need - staffed, 0) * under_w).sum(axis=1)
+            + (np.maximum(staffed - need, 0) * over_w).sum(axis=1)
+        )
+        low = int(cost.min())
+        best = low if best is None else min(best, low)
+    assert best is not None
+    return best
+
+
+# ------------------------------------------------------------------------------------------
+# Importer
+# ------------------------------------------------------------------------------------------
+
+
+def test_importer_reads_every_section(tiny: Instance) -> None:
+    assert tiny.horizon == 7
+    assert list(tiny.shifts) == ["E", "L"]
+    assert tiny.shifts["L"].banned_next == ("E",)
+    assert tiny.shifts["E"].banned_next == ()
+    assert [c.id for c in tiny.staff] == ["A", "B", "C"]
+    b = tiny.staff[1]
+    assert (b.max_shifts, b.max_minutes, b.min_minutes) == ({"E": 3, "L": 0}, 1920, 960)
+    assert (b.max_consecutive, b.min_consecutive, b.min_days_off, b.max_weekends) == (3, 1, 1, 0)
+    assert tiny.days_off == {1: frozenset({3}), 2: frozenset({0})}
+    assert [(r.employee, r.day, r.shift, r.weight) for r in tiny.on_requests] == [
+        (0, 0, "E", 2),
+        (2, 6, "L", 3),
+        (1, 1, "E", 1),
+    ]
+    assert len(tiny.off_requests) == 2
+    assert len(tiny.cover) == 14
+    assert tiny.cover[10] == curtois.CoverRequirement(5, "E", 2, 10, 1)
+    # Allowed shifts: none on a day off, never a shift with max 0.
+    assert tiny.allowed_shifts(1, 3) == []
+    assert tiny.allowed_shifts(1, 2) == ["E"]
+
+
+GOOD = TINY.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("0,L,1,10,1", "0,X,1,10,1", "unknown shift 'X'"),
+        ("B,3\n", "Z,3\n", "unknown employee 'Z'"),
+        ("A,0,E,2", "A,9,E,2", "day 9 is outside the horizon 0..6"),
+        ("C,2,E,1", "C,2,E", "expected 4 fields"),
+        ("L,480,E", "L,long,E", "length of shift L must be a whole number"),
+        ("L,480,E", "L,480,Q", "shift L bans unknown shift 'Q'"),
+        ("A,E=7|L=7", "A,E7|L=7", "MaxShifts entry 'E7'"),
+        ("SECTION_COVER", "SECTION_COVERS", "unknown section 'SECTION_COVERS'"),
+        ("0,E,1,10,1\n", "0,E,1,10,1\n0,E,2,10,1\n", "cover for day 0 shift E is repeated"),
+    ],
+)
+def test_bad_files_give_one_line_errors_naming_file_and_line(
+    old: str, new: str, message: str
+) -> None:
+    assert old in GOOD
+    bad = GOOD.replace(old, new, 1)
+    with pytest.raises(DataError) as info:
+        parse_instance(bad, source="bad.txt")
+    text = str(info.value)
+    assert message in text
+    assert "\n" not in text
+    # "bad.txt:<line>: ..." where <line> is the edited line (the last one of the edit).
+    source, lineno, _ = text.split(":", 2)
+    assert source == "bad.txt"
+    offending = new.strip("\n").split("\n")[-1].strip()
+    assert bad.splitlines()[int(lineno) - 1].strip().startswith(offending)
+
+
+def test_missing_section_and_missing_file() -> None:
+    start = GOOD.index("SECTION_STAFF")
+    end = GOOD.index("SECTION_DAYS_OFF")
+    with pytest.raises(DataError, match="SECTION_STAFF is missing"):
+        parse_instance(GOOD[:start] + GOOD[end:], source="cut.txt")
+    with pytest.raises(DataError, match="file not found"):
+        load_instance(TINY.with_name("no_such_instance.txt"))
+
+
+# ------------------------------------------------------------------------------------------
+# Independent checker
+# ------------------------------------------------------------------------------------------
+
+# A roster that keeps every hard rule of the tiny instance (checked below).
+VALID = [
+    ["E", "E", "", "", "L", "L", ""],  # A: runs of 2, 2 days off, the last off-day at the border
+    ["E", "E", "", "", "E", "", ""],  # B: off on day 3, no weekend, 3 E shifts
+    ["", "E", "E", "L", "L", "", "L"],  # C: off on day 0; the last 1-day run touches the end
+]
+
+
+def test_checker_accepts_a_valid_roster_and_prices_it(tiny: Instance) -> None:
+    violations, penalty = check_roster(tiny, VALID)
+    assert violations == []
+    breakdown = curtois.penalty_breakdown(tiny, VALID)
+    # On-requests: A day 0 E, C day 6 L, B day 1 E are all met.
+    # Off-requests: A day 4 L (worked: 2), C day 2 E (worked: 1).
+    assert breakdown["on_requests"] == 0
+    assert breakdown["off_requests"] == 3
+    # E staffed per day 2,3,1,0,1,0,0 for 1,1,1,1,1,2,1: short 1+2+1, over 1+2.
+    # L staffed per day 0,0,0,1,2,1,1 for 1 each: short 3, over 1.
+    assert breakdown["cover_under"] == 10 * 4 + 10 * 3
+    assert breakdown["cover_over"] == 3 + 1
+    assert penalty == breakdown["total"] == 70 + 4 + 0 + 3
+
+
+@pytest.mark.parametrize(
+    ("employee", "row", "expected"),
+    [
+        (1, ["E", "E", "", "E", "", "", ""], "works on a day off"),
+        (1, ["E", "E", "E", "", "", "E", ""], "weekends worked, max 0"),
+        (1, ["E", "E", "E", "", "E", "", ""], "4 E shifts, max 3"),
+        (0, ["E", "E", "", "", "L", "E", ""], "L followed by E"),
+        (0, ["E", "E", "E", "E", "E", "", ""], "5 shifts in a row, max 4"),
+        (0, ["E", "E", "", "", "E", "", ""], "1 shifts in a row, min 2"),
+        (0, ["E", "E", "", "E", "E", "", ""], "1 days off in a row, min 2"),
+        (0, ["E", "E", "", "", "", "", ""], "960 min worked, min 1440"),
+        (2, ["", "E", "E", "E", "E", "E", "E"], "2880 min worked, max 2400"),
+        (2, ["", "L", "L", "L", "L", "L", ""], "5 L shifts, max 4"),
+    ],
+)
+def test_checker_finds_each_planted_violation(
+    tiny: Instance, employee: int, row: list[str], expected: str
+) -> None:
+    roster = [list(r) for r in VALID]
+    roster[employee] = row
+    violations, _ = check_roster(tiny, roster)
+    assert any(expected in v for v in violations), violations
+
+
+def test_checker_exempts_short_runs_at_the_borders(tiny: Instance) -> None:
+    roster = [list(r) for r in VALID]
+    roster[0] = ["E", "", "", "E", "E", "", ""]  # a 1-day run on day 0, 1 day off at the end
+    assert check_roster(tiny, roster)[0] == []
+    roster[0] = ["", "", "E", "E", "", "", "L"]  # a 1-day run on the last day
+    assert check_roster(tiny, roster)[0] == []
+    roster[0] = ["", "E", "", "E", "E", "", ""]  # ... but not in the middle
+    assert any("min 2" in v for v in check_roster(tiny, roster)[0])
+
+
+def test_a_weekend_counts_once_when_both_days_are_worked(tiny: Instance) -> None:
+    roster = [list(r) for r in VALID]
+    roster[0] = ["E", "E", "", "", "", "L", "L"]  # A may work one weekend
+    assert check_roster(tiny, roster)[0] == []
+
+
+# ------------------------------------------------------------------------------------------
+# Model and solver
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def optimum(tiny: Instance) -> int:
+    return _brute_force_optimum(tiny)
+
+
+def test_brute_force_enumerates_a_real_search_space(tiny: Instance, optimum: int) -> None:
+    # Guard the reference itself: many rows per person, and the valid roster is no better.
+    assert [len(_feasible_rows(tiny, e)) for e in range(3)] == [179, 10, 133]
+    assert 0 < optimum < check_roster(tiny, VALID)[1]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_solver_matches_brute_force_optimum(tiny: Instance, optimum: int, workers: int) -> None:
+    result = curtois.solve_instance(tiny, time_limit=20, workers=workers, seed=3)
+    violations, penalty = check_roster(tiny, result.roster)
+    assert violations == []
+    assert penalty == result.objective == result.breakdown["total"]
+    assert result.objective == optimum
+    assert result.optimal
+    assert result.bound == pytest.approx(optimum)
+    # The plain full-model solve agrees.
+    plain = curtois.solve_full(tiny, time_limit=20, workers=1, seed=0)
+    assert plain.objective == optimum
+
+
+def test_solver_reports_impossible_hard_rules(tiny: Instance) -> None:
+    # Everyone must work at least 3 shifts but at most 2: no roster.
+    staff = [dataclasses.replace(c, max_consecutive=1, max_minutes=960) for c in tiny.staff]
+    impossible = dataclasses.replace(tiny, staff=staff)
+    with pytest.raises(InfeasibleError, match="no roster satisfies the hard rules"):
+        curtois.solve_instance(impossible, time_limit=5, workers=2)
+
+
+def test_roster_csv_has_one_row_per_employee_and_day(tiny: Instance, tmp_path: Path) -> None:
+    out = tmp_path / "sub" / "roster.csv"
+    curtois.write_roster_csv(tiny, VALID, out)
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 3 * 7
+    assert rows[0] == {"employee": "A", "day": "0", "shift": "E"}
+    assert rows[2] == {"employee": "A", "day": "2", "shift": ""}
+    assert [p.name for p in out.parent.iterdir()] == ["roster.csv"]  # no temp file left
+
+
+def test_cli_prints_breakdown_and_writes_roster(tiny: Instance, tmp_path: Path) -> None:
+    out = tmp_path / "roster.csv"
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        ["benchmark-instance", str(TINY), "--time-limit", "10", "--out", str(out), "--quiet"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "cover under" in result.output and "off-requests" in result.output
+    assert "bound" in result.output
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    roster = [[""] * 7 for _ in range(3)]
+    for row in rows:
+        roster["ABC".index(row["employee"])][int(row["day"])] = row["shift"]
+    violations, penalty = check_roster(tiny, roster)
+    assert violations == []
+    assert f"objective {penalty} =" in result.output
+
+    bad = runner.invoke(app, ["benchmark-instance", str(tmp_path / "nope.txt"), "--out", "x"])
+    assert bad.exit_code == 2
