@@ -291,3 +291,13 @@ def test_cli_prints_breakdown_and_writes_roster(tiny: Instance, tmp_path: Path) 
 
     bad = runner.invoke(app, ["benchmark-instance", str(tmp_path / "nope.txt"), "--out", "x"])
     assert bad.exit_code == 2
+
+
+def test_checker_handles_a_horizon_that_is_not_whole_weeks() -> None:
+    # 12 days: one full weekend (days 5-6); day 12 would be the next Saturday, past the end.
+    instance = parse_instance(GOOD.replace("\n7\n", "\n12\n", 1), source="twelve.txt")
+    assert instance.horizon == 12
+    roster = [[*row, "", "", "", "", ""] for row in VALID]
+    roster[1][11] = "E"  # B (no weekends allowed) on the last day, a Friday: fine
+    violations, _ = check_roster(instance, roster)
+    assert not any("weekend" in v for v in violations), violations

@@ -16,8 +16,9 @@ counts as worked if its Saturday or Sunday is.
 
 Pipeline of this module: :func:`load_instance` (text -> :class:`Instance`) →
 :func:`build_model` (CP-SAT model, every penalty term named) → :func:`solve_instance`
-(a first full solve, then a large-neighbourhood search that re-optimises a few employees or a
-window of days at a time) → :class:`Result` (roster, objective broken down, bound) →
+(a full-model solve with strong LP cuts for the bound, side by side with a large-neighbourhood
+search that re-optimises a few employees or a window of days at a time; :func:`solve_full` is
+the plain CP-SAT baseline) → :class:`Result` (roster, objective broken down, bound) →
 :func:`check_roster` (recomputes hard violations and the objective from the roster alone) →
 :func:`write_roster_csv`.
 """
@@ -56,6 +57,7 @@ __all__ = [
     "load_instance",
     "parse_instance",
     "penalty_breakdown",
+    "solve_full",
     "solve_instance",
     "write_roster_csv",
 ]
@@ -414,10 +416,9 @@ def check_roster(instance: Instance, roster: Roster) -> tuple[list[str], int]:
                     f"{who} days {start}-{start + length - 1}: {length} days off in a row, "
                     f"min {contract.min_days_off}"
                 )
-        weekends = (
-            sum(1 for sat in range(5, h + 1, 7) if worked[sat] or (sat + 1 < h and worked[sat + 1]))
-            if h > 5
-            else 0
+        # Day 0 is a Monday: Saturdays are days 5, 12, ...; a Sunday may fall past the end.
+        weekends = sum(
+            1 for sat in range(5, h, 7) if worked[sat] or (sat + 1 < h and worked[sat + 1])
         )
         if weekends > contract.max_weekends:
             violations.append(f"{who}: {weekends} weekends worked, max {contract.max_weekends}")
@@ -853,6 +854,8 @@ def _lns(
     """Improve the best roster one neighbourhood at a time until the search is done."""
     if search.best is None and not search.done.is_set():
         _first_roster(search, rng.randrange(1 << 30))
+    while search.best is None and not search.done.is_set() and search.time_left() > 0.05:
+        time.sleep(0.05)  # no roster found yet: wait for the full-model solve to find one
     while not search.done.is_set() and search.time_left() > 0.05:
         with search.lock:
             hood = _pick(hoods, settings.explore, rng)
@@ -902,7 +905,7 @@ def solve_instance(
     initial = {"employees": min(n, 3), "cover": min(n, 3), "days": min(h, 7), "block": 4}
     high = {"employees": n, "cover": n, "days": h, "block": max(1, h // 2)}
     hoods = [_Neighbourhood(kind, initial[kind], 1, high[kind]) for kind in settings.neighbourhoods]
-    bound_time = settings.bound_share * time_limit if workers > 1 else time_limit
+    bound_time = settings.bound_share * time_limit
 
     def bound_then_lns(child: random.Random) -> None:
         _full_model_solve(search, seed, bound_time)
