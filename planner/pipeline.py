@@ -37,6 +37,7 @@ from typing import Any
 
 import pandas as pd
 
+from planner.errors import ScenarioError
 from planner.exports import (
     PlanSummary,
     plan_summary,
@@ -51,8 +52,10 @@ from planner.tables import write_table
 
 __all__ = [
     "STAGES",
+    "HumaneComparison",
     "PlanResult",
     "StageEvent",
+    "cheapest_vs_humane",
     "hire_lines",
     "run_plan",
     "service_by_queue",
@@ -427,3 +430,107 @@ def run_plan(
         files["summary.json"] = write_summary_json(summary, Path(out_dir) / "summary.json")
     report(StageEvent("exports", "done", seconds=seconds, message=f"{len(files)} files"))
     return PlanResult(scenario, tables, results, summary, stages, files)
+
+
+# --------------------------------------------------------------------------------------------
+# Cheapest vs humane: the same plan scheduled twice, with and without burnout penalties
+# --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class HumaneComparison:
+    """Two rotas of one plan side by side: ``cheapest`` (burnout weight 0) and ``humane``.
+
+    ``table`` has one row per metric (cost, under-cover, hires, burnout indicators) with the two
+    rotas' values and their difference; ``summary`` says in one sentence what the humane rota
+    costs and what it buys.
+    """
+
+    table: pd.DataFrame
+    summary: str
+    cheapest: Any
+    humane: Any
+    cheapest_risk: Any
+    humane_risk: Any
+    humane_weight: float
+
+
+def _burnout_penalty(summary: dict[str, Any]) -> float:
+    """The burnout part of a rota's objective (0 when the weight was 0)."""
+    return float(sum(v for k, v in summary.get("penalties", {}).items() if k.startswith("burnout")))
+
+
+def cheapest_vs_humane(
+    scenario: Scenario,
+    requirement: pd.DataFrame,
+    *,
+    humane_weight: float | None = None,
+    time_limit_s: float | None = None,
+) -> HumaneComparison:
+    """Schedule the plan twice — burnout weight 0 and ``humane_weight`` — and compare them.
+
+    Args:
+        scenario: the plan; its other weights are kept for both rotas.
+        requirement: the ``requirement`` table.
+        humane_weight: burnout weight of the humane rota (per indicator hit, in currency);
+            default the scenario's ``schedule.weights.burnout`` if above 0, else 50.
+        time_limit_s: solver limit per rota (default the scenario's).
+
+    Returns:
+        A :class:`HumaneComparison` whose table a manager reads as "what does a humane rota
+        cost, and what does it buy".
+    """
+    from planner.risk import burnout_risk, compare_risk
+    from planner.schedule import build_rota
+
+    weight = humane_weight
+    if weight is None:
+        own = scenario.schedule.weights.burnout
+        weight = own if own > 0 else 50.0
+    if weight <= 0:
+        raise ScenarioError("humane_weight: must be > 0 (0 is the cheapest rota itself)")
+    rotas, risks = [], []
+    for w in (0.0, weight):
+        variant = scenario.model_copy(deep=True)
+        variant.schedule.weights.burnout = w
+        result = build_rota(variant, requirement, time_limit_s=time_limit_s)
+        rotas.append(result)
+        risks.append(
+            burnout_risk(variant, result.rota, coverage=result.coverage, requirement=requirement)
+        )
+    risk_cmp = compare_risk(
+        risks[0], risks[1], change="the humane rota", labels=("cheapest", "humane")
+    )
+    rows = []
+    for label, key in (
+        ("total cost", "total_cost"),
+        ("under-covered staff-hours", "under_covered_staff_h"),
+        ("seasonal hires used", "hires_used"),
+    ):
+        rows.append(
+            {
+                "metric": label,
+                "cheapest": float(rotas[0].summary.get(key) or 0.0),
+                "humane": float(rotas[1].summary.get(key) or 0.0),
+            }
+        )
+    table = pd.concat(
+        [pd.DataFrame(rows), risk_cmp.table[["metric", "cheapest", "humane"]]], ignore_index=True
+    )
+    table["difference"] = table["humane"] - table["cheapest"]
+    extra = table.loc[table["metric"] == "total cost", "difference"].iloc[0]
+    base = table.loc[table["metric"] == "total cost", "cheapest"].iloc[0]
+    share = f" ({extra / base:+.1%})" if base else ""
+    summary = (
+        f"The humane rota (burnout weight {weight:g}) costs {extra:+,.0f} "
+        f"{scenario.site.currency}{share}; {risk_cmp.summary}."
+    )
+    return HumaneComparison(
+        table=table,
+        summary=summary,
+        cheapest=rotas[0],
+        humane=rotas[1],
+        cheapest_risk=risks[0],
+        humane_risk=risks[1],
+        humane_weight=weight,
+    )

@@ -57,3 +57,29 @@ def risk_command(
     )
     for line in what_lowers_risk(result):
         print(f"  - {line}")
+
+
+@app.command("humane")
+@friendly_errors
+def humane_command(
+    scenario: Path = typer.Option(..., "--scenario", help="scenario YAML file"),
+    requirement: Path = typer.Option(..., "--requirement", help="requirement table"),
+    out: Path = typer.Option(..., "--out", help="comparison table to write (.csv, .xlsx)"),
+    weight: float | None = typer.Option(
+        None, "--weight", help="burnout weight of the humane rota (default: scenario's or 50)"
+    ),
+    time_limit: float | None = typer.Option(
+        None, "--time-limit", help="solver seconds per rota (default: the scenario's)"
+    ),
+) -> None:
+    """Build the cheapest and a humane rota and compare cost, cover and burnout side by side."""
+    from planner.pipeline import cheapest_vs_humane
+    from planner.scenario import load_scenario
+    from planner.tables import read_table, write_table
+
+    plan = load_scenario(scenario)
+    table = read_table(requirement, "requirement", tz=plan.site.timezone)
+    comparison = cheapest_vs_humane(plan, table, humane_weight=weight, time_limit_s=time_limit)
+    write_table(comparison.table, out)
+    print(comparison.table.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
+    print(comparison.summary)
