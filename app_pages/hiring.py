@@ -39,9 +39,9 @@ for line in lines[1:]:
     st.markdown(f"- {line}")
 
 # --- The trade-off -------------------------------------------------------------------------------
-from planner.hiring import hiring_tradeoff_figure  # noqa: E402  (only once the stage exists)
+from planner.plots import hiring_tradeoff_figure  # noqa: E402
 
-st.plotly_chart(hiring_tradeoff_figure(plan), key="hiring_chart")
+st.plotly_chart(hiring_tradeoff_figure(plan.tradeoff), key="hiring_chart")
 st.dataframe(
     plan.tradeoff,
     hide_index=True,

@@ -48,7 +48,6 @@ __all__ = [
     "capacity_model",
     "hire_members",
     "hiring_plan",
-    "hiring_tradeoff_figure",
     "raise_absence",
     "upper_quantile_requirement",
 ]
@@ -1019,72 +1018,3 @@ def hiring_plan(
         weekly=sweep.weekly,
         notes=notes,
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Figure
-# --------------------------------------------------------------------------------------------
-
-
-def hiring_tradeoff_figure(plan: HiringPlan):
-    """Hires vs total cost (bars) and under-covered hours and service level (lines).
-
-    The cheapest plan meeting the targets and the knee are marked. Plotly only, no Streamlit.
-    """
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
-    t = plan.tradeoff
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(
-        go.Bar(x=t["hires"], y=t["total_cost"], name="total cost", marker_color="#c9d6e8"),
-        secondary_y=False,
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=t["hires"],
-            y=t["under_cover_h"],
-            name="under-covered staff-hours",
-            mode="lines+markers",
-            line={"color": "#d62728"},
-        ),
-        secondary_y=True,
-    )
-    if "sched_under_cover_h" in t.columns:
-        checked = t.dropna(subset=["sched_under_cover_h"])
-        fig.add_trace(
-            go.Scatter(
-                x=checked["hires"],
-                y=checked["sched_under_cover_h"],
-                name="under-covered (scheduler)",
-                mode="markers",
-                marker={"symbol": "x", "size": 11, "color": "#8c1c13"},
-            ),
-            secondary_y=True,
-        )
-    text = [f"service level ≈ {v:.0%}" if pd.notna(v) else "" for v in t["service_level"]]
-    fig.data[1].update(text=text, hovertemplate="%{x} hires: %{y:.0f} h<br>%{text}")
-    marks = (("cheapest", "cheapest meeting target", "#2ca02c"), ("knee", "knee", "#9467bd"))
-    for flag, label, color in marks:
-        hit = t[t[flag]]
-        if hit.empty:
-            continue
-        fig.add_trace(
-            go.Scatter(
-                x=hit["hires"],
-                y=hit["under_cover_h"],
-                name=label,
-                mode="markers",
-                marker={"size": 16, "color": color, "symbol": "star"},
-            ),
-            secondary_y=True,
-        )
-    fig.update_layout(
-        title="Seasonal hires: cost vs under-covered hours",
-        xaxis_title="seasonal hires",
-        legend={"orientation": "h", "y": -0.2},
-        template="plotly_white",
-    )
-    fig.update_yaxes(title_text="total cost", secondary_y=False)
-    fig.update_yaxes(title_text="under-covered staff-hours", secondary_y=True, rangemode="tozero")
-    return fig

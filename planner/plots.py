@@ -23,7 +23,7 @@ __all__ = [
     "compare_figure",
     "coverage_figure",
     "forecast_figure",
-    "hiring_figure",
+    "hiring_tradeoff_figure",
     "history_figure",
     "person_risk_figure",
     "reasons_pareto",
@@ -395,41 +395,68 @@ def _pairs(breaks: object) -> list[tuple[object, object]]:
     return [(p[0], p[1]) for p in breaks]  # type: ignore[union-attr]
 
 
-def hiring_figure(
-    options: pd.DataFrame,
-    x: str,
-    cost: str,
-    service: str,
-    chosen: float | None = None,
-    currency: str = "",
-) -> go.Figure:
-    """The hiring trade-off: cost (bars) and service/under-cover (line) per option.
+def hiring_tradeoff_figure(tradeoff: pd.DataFrame) -> go.Figure:
+    """Hires vs total cost (bars) and under-covered hours and service level (lines).
 
     Args:
-        options: one row per hiring option (e.g. number of hires).
-        x, cost, service: the column names to plot.
-        chosen: the recommended option's ``x`` value, highlighted.
+        tradeoff: ``HiringPlan.tradeoff`` (``hires, total_cost, under_cover_h, service_level,
+            cheapest, knee`` and, when verified, ``sched_under_cover_h``).
+
+    The cheapest plan meeting the targets and the knee are marked.
     """
+    t = tradeoff
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    colours = ["#cc4125" if chosen is not None and v == chosen else "#9fc5e8" for v in options[x]]
     fig.add_trace(
-        go.Bar(x=options[x], y=options[cost], name=cost.replace("_", " "), marker_color=colours),
+        go.Bar(x=t["hires"], y=t["total_cost"], name="total cost", marker_color="#c9d6e8"),
         secondary_y=False,
     )
     fig.add_trace(
         go.Scatter(
-            x=options[x],
-            y=options[service],
-            name=service.replace("_", " "),
+            x=t["hires"],
+            y=t["under_cover_h"],
+            name="under-covered staff-hours",
             mode="lines+markers",
-            line={"color": "#333333"},
+            line={"color": "#d62728"},
         ),
         secondary_y=True,
     )
-    fig.update_xaxes(title=x.replace("_", " "))
-    fig.update_yaxes(title=f"{cost.replace('_', ' ')} {currency}".strip(), secondary_y=False)
-    fig.update_yaxes(title=service.replace("_", " "), secondary_y=True)
-    fig.update_layout(title="Hiring trade-off", **_LAYOUT)
+    if "sched_under_cover_h" in t.columns:
+        checked = t.dropna(subset=["sched_under_cover_h"])
+        fig.add_trace(
+            go.Scatter(
+                x=checked["hires"],
+                y=checked["sched_under_cover_h"],
+                name="under-covered (scheduler)",
+                mode="markers",
+                marker={"symbol": "x", "size": 11, "color": "#8c1c13"},
+            ),
+            secondary_y=True,
+        )
+    text = [f"service level ≈ {v:.0%}" if pd.notna(v) else "" for v in t["service_level"]]
+    fig.data[1].update(text=text, hovertemplate="%{x} hires: %{y:.0f} h<br>%{text}")
+    marks = (("cheapest", "cheapest meeting target", "#2ca02c"), ("knee", "knee", "#9467bd"))
+    for flag, label, color in marks:
+        hit = t[t[flag]]
+        if hit.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=hit["hires"],
+                y=hit["under_cover_h"],
+                name=label,
+                mode="markers",
+                marker={"size": 16, "color": color, "symbol": "star"},
+            ),
+            secondary_y=True,
+        )
+    fig.update_layout(
+        title="Seasonal hires: cost vs under-covered hours",
+        xaxis_title="seasonal hires",
+        legend={"orientation": "h", "y": -0.2},
+        template="plotly_white",
+    )
+    fig.update_yaxes(title_text="total cost", secondary_y=False)
+    fig.update_yaxes(title_text="under-covered staff-hours", secondary_y=True, rangemode="tozero")
     return fig
 
 

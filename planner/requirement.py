@@ -33,6 +33,7 @@ import pandas as pd
 from planner import erlang
 from planner.errors import DataError, ScenarioError
 from planner.scenario import Queue, Scenario
+from planner.tables import TABLE_COLUMNS
 from planner.timegrid import interval_grid, open_mask, to_local
 
 __all__ = [
@@ -45,15 +46,7 @@ __all__ = [
 
 #: Columns of the requirement table, in order (the first nine are the contract).
 REQUIREMENT_COLUMNS: tuple[str, ...] = (
-    "queue",
-    "ds",
-    "contacts",
-    "aht_s",
-    "agents_needed",
-    "service_level",
-    "asa_s",
-    "occupancy",
-    "staff_needed",
+    *TABLE_COLUMNS["requirement"],
     "abandonment",
     "p_wait",
     "workload_erlangs",

@@ -15,9 +15,9 @@ from planner.hiring import (
     capacity_model,
     hire_members,
     hiring_plan,
-    hiring_tradeoff_figure,
     raise_absence,
 )
+from planner.plots import hiring_tradeoff_figure
 from planner.requirement import required_staff
 from planner.scenario import parse_scenario
 from planner.tables import write_table
@@ -187,7 +187,7 @@ def test_raise_absence_and_bad_counts():
 def test_tradeoff_figure_marks_cheapest_and_knee():
     scenario = parse_scenario(scenario_dict(people=1))
     plan = hiring_plan(scenario, flat_requirement(scenario, 2.0), counts=[0, 1, 2, 3])
-    fig = hiring_tradeoff_figure(plan)
+    fig = hiring_tradeoff_figure(plan.tradeoff)
     names = [trace.name for trace in fig.data]
     assert "cheapest meeting target" in names and "knee" in names
     assert list(fig.data[0].x) == [0, 1, 2, 3]

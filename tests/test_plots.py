@@ -13,7 +13,6 @@ from planner.plots import (
     compare_figure,
     coverage_figure,
     forecast_figure,
-    hiring_figure,
     history_figure,
     person_risk_figure,
     reasons_pareto,
@@ -129,10 +128,7 @@ def test_reasons_pareto_cumulative_share():
     assert list(fig.data[1].y) == pytest.approx([0.5, 0.8, 1.0])
 
 
-def test_hiring_and_compare_figures():
-    options = pd.DataFrame({"hires": [0, 1, 2], "cost": [0, 5, 9], "under_cover_h": [9, 4, 3]})
-    fig = hiring_figure(options, "hires", "cost", "under_cover_h", chosen=1)
-    assert fig.data[0].marker.color[1] == "#cc4125"
+def test_compare_figure():
     table = pd.DataFrame(
         {"metric": ["total cost", "service level q"], "A": [1.0, 0.7], "B": [2.0, 0.9]}
     )

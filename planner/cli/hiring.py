@@ -68,7 +68,8 @@ def hire_command(
     Writes tradeoff.csv, options.csv, sensitivity.csv, weekly.csv, summary.txt and tradeoff.html
     into --out.
     """
-    from planner.hiring import hiring_plan, hiring_tradeoff_figure, upper_quantile_requirement
+    from planner.hiring import hiring_plan, upper_quantile_requirement
+    from planner.plots import hiring_tradeoff_figure
     from planner.scenario import load_scenario
     from planner.tables import atomic_path, write_table
 
@@ -108,7 +109,7 @@ def hire_command(
     with atomic_path(out / "summary.txt") as tmp:
         tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with atomic_path(out / "tradeoff.html") as tmp:
-        hiring_tradeoff_figure(plan).write_html(tmp, include_plotlyjs="cdn")
+        hiring_tradeoff_figure(plan.tradeoff).write_html(tmp, include_plotlyjs="cdn")
     print()
     for line in lines:
         print(line)
