@@ -287,6 +287,18 @@ def current_rota(s: Scenario | None = None) -> Any | None:
     return saved["result"]
 
 
+@st.cache_resource(show_spinner="Scheduling the cheapest and the humane rota…", max_entries=4)
+def _humane(key: str, _s: Scenario, _req: pd.DataFrame, weight: float, limit: float) -> Any:
+    from planner.pipeline import cheapest_vs_humane
+
+    return cheapest_vs_humane(_s, _req, humane_weight=weight, time_limit_s=limit)
+
+
+def humane_comparison(s: Scenario, req: pd.DataFrame, weight: float, limit: float) -> Any:
+    """The cheapest-vs-humane comparison for these settings (cached per requirement)."""
+    return _humane(requirement_key(s), s, req, weight, limit)
+
+
 @st.cache_resource(show_spinner="Scoring burnout risk…", max_entries=6)
 def _risk(key: str, _s: Scenario, _rota: Any, _req: pd.DataFrame | None) -> Any:
     from planner.risk import burnout_risk

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._common import current_rota, risk, scenario, staff_names, stage_missing
+from app_pages._common import (
+    current_rota,
+    humane_comparison,
+    requirement,
+    risk,
+    scenario,
+    show_error,
+    staff_names,
+    stage_missing,
+)
+from planner.errors import PlannerError
 from planner.plots import person_risk_figure, risk_heatmap
 
 st.title("Burnout risk")
@@ -34,7 +44,7 @@ if tips:
 names = staff_names(s)
 TOP = 25
 if len(person) > TOP:
-    st.caption(f"The {TOP} people with the highest peak weekly score of {len(person)}.")
+    st.caption(f"The {TOP} of {len(person)} people with the highest peak weekly score.")
 st.plotly_chart(risk_heatmap(result.weekly, names, top=TOP), key="risk_heatmap")
 
 # --- One person ----------------------------------------------------------------------------------
@@ -49,3 +59,29 @@ st.markdown(
 st.plotly_chart(person_risk_figure(result.weekly, who), key="person_risk")
 details = person[person["employee_id"].astype(str) == who].T.astype(str)
 st.dataframe(details.set_axis(["value"], axis=1), key="person_table")
+
+# --- Cheapest vs humane ------------------------------------------------------------------------
+st.subheader("Cheapest vs humane rota")
+st.caption(
+    "Schedule the same plan twice: once at the lowest cost, once with a penalty on every burnout "
+    "indicator (quick returns, long runs, many late shifts), and see what the humane rota costs."
+)
+with st.form("humane_form"):
+    c1, c2 = st.columns(2)
+    weight = c1.number_input(
+        "Burnout weight (currency per indicator hit)", 1.0, 1000.0, 50.0, 10.0, key="humane_weight"
+    )
+    limit = c2.number_input(
+        "Solver time limit per rota (s)", 5, 600, 30, 5, key="humane_time_limit"
+    )
+    compare_clicked = st.form_submit_button("Compare", key="humane_compare")
+if compare_clicked:
+    req = requirement(s)
+    if req is not None:
+        try:
+            comparison = humane_comparison(s, req, float(weight), float(limit))
+        except PlannerError as exc:
+            show_error(exc)
+        else:
+            st.markdown(comparison.summary)
+            st.dataframe(comparison.table, hide_index=True, key="humane_table")

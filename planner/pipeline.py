@@ -518,12 +518,19 @@ def cheapest_vs_humane(
         [pd.DataFrame(rows), risk_cmp.table[["metric", "cheapest", "humane"]]], ignore_index=True
     )
     table["difference"] = table["humane"] - table["cheapest"]
-    extra = table.loc[table["metric"] == "total cost", "difference"].iloc[0]
-    base = table.loc[table["metric"] == "total cost", "cheapest"].iloc[0]
+    diff = table.set_index("metric")["difference"]
+    base = table.set_index("metric").loc["total cost", "cheapest"]
+    extra, under = diff["total cost"], diff["under-covered staff-hours"]
     share = f" ({extra / base:+.1%})" if base else ""
+    money = f"{abs(extra):,.0f} {scenario.site.currency} {'more' if extra >= 0 else 'less'}"
+    cover = (
+        f"{abs(under):,.1f} staff-hours {'more' if under > 0 else 'less'} under-cover"
+        if abs(under) >= 0.05
+        else "the same under-cover"
+    )
     summary = (
-        f"The humane rota (burnout weight {weight:g}) costs {extra:+,.0f} "
-        f"{scenario.site.currency}{share}; {risk_cmp.summary}."
+        f"The humane rota (burnout weight {weight:g}) costs {money}{share} with {cover}; "
+        f"{risk_cmp.summary}."
     )
     return HumaneComparison(
         table=table,

@@ -140,6 +140,16 @@ def test_burnout_page(at):
     assert not at.exception
 
 
+def test_burnout_page_compares_cheapest_and_humane_rotas(at):
+    at.switch_page("app_pages/burnout.py").run()
+    at.number_input(key="humane_time_limit").set_value(10)
+    at.button(key="humane_compare").click().run()
+    assert not at.exception
+    table = at.dataframe[-1].value.set_index("metric")
+    assert {"total cost", "high-risk person-weeks"} <= set(table.index)
+    assert any("humane rota (burnout weight 50)" in m.value for m in at.markdown)
+
+
 def test_hiring_page(at):
     at.switch_page("app_pages/hiring.py").run()
     assert not at.exception
