@@ -1,6 +1,6 @@
 """Benchmark: forecast accuracy, interval calibration and speed of the forecast stage.
 
-Run: ``.venv/bin/python -m bench.forecast [--only sample,real,seasons,trend,speed,plan]``
+Run: ``.venv/bin/python -m bench.forecast [--only NAME,NAME…]`` (names below; default all)
 
 * ``sample`` — the bundled sample's last season: train before 2025-10-01, forecast
   2025-10-01 … 2026-01-15; daily totals (and per 30-minute interval) vs seasonal naive.
@@ -10,6 +10,12 @@ Run: ``.venv/bin/python -m bench.forecast [--only sample,real,seasons,trend,spee
   plain Prophet defaults (30.0%, measured in that folder's README), coverage 70–90%.
 * ``seasons`` — the same real series, every season 2019–2022, with all history and with only
   the last 18 months (the band is then calibrated on off-season backtests only).
+* ``calibration`` — interval calibration methods compared over 13 holdout seasons (Oct 1 …
+  Jan 15): the sample's 2023–2025, the real series' 2019–2022 and six synthetic series of our own
+  (levels 40 … 3,000 a day, gamma-Poisson noise, a random-walk level and a different surge every
+  year). Each season is fitted once with every possible backtest; each method is then applied to
+  the same backtest residuals (3 folds = the default, or all), so only the calibration differs.
+  Prints coverage80 and WAPE per season and method, and a summary.
 * ``trend`` — the FIELD-NOTES failure: two years of history (the sample's total, 2022–2023), then
   the whole next year. Our defaults vs plain Prophet defaults (additive, raw scale).
 * ``speed`` — one queue with 3 years of daily data: fit + predict (the calibration backtests
@@ -32,7 +38,14 @@ import numpy as np
 import pandas as pd
 
 from planner.backtest import backtest
-from planner.forecast import daily_history, forecast_daily, forecast_volume
+from planner.forecast import (
+    CALIBRATION_METHODS,
+    _offsets,
+    conformal_quantile,
+    daily_history,
+    forecast_daily,
+    forecast_volume,
+)
 from planner.history import load_history, load_scenario_history
 from planner.scenario import ForecastSettings, Site, load_scenario
 
@@ -117,6 +130,163 @@ def bench_seasons() -> None:
             print(
                 f"  {year:<8}{label:<16}{p['wape']:>8.1%}{n['wape']:>8.1%}{p['coverage80']:>9.1%}"
             )
+
+
+def _synthetic_panel_series(seed: int, level: float, shape: float) -> pd.DataFrame:
+    """A daily series unlike the sample's generator: random weekly shape, a random-walk level,
+    a different surge every year (+30 … +120% Nov 15 – Dec 31, a ramp in early November) and
+    gamma-Poisson noise with gamma ``shape`` (smaller = more overdispersed)."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2019-01-01", "2023-01-31", freq="D")
+    weekly = np.exp(rng.normal(0.0, 0.25, 7))
+    weekly /= weekly.mean()
+    uplift = {year: rng.uniform(0.3, 1.2) for year in range(2018, 2025)}
+    in_season = (days.month == 12) | ((days.month == 11) & (days.day >= 15))
+    ramp = (days.month == 11) & (days.day < 15)
+    season = 1 + np.array([uplift[y] for y in days.year]) * np.where(in_season, 1.0, ramp * 0.4)
+    level_walk = np.exp(np.cumsum(rng.normal(0.0003, 0.004, len(days))))
+    mu = level * weekly[days.day_of_week] * season * level_walk
+    y = rng.poisson(rng.gamma(shape, mu / shape))
+    return pd.DataFrame({"queue": "q", "ds": days, "y": y.astype(float)})
+
+
+def _calibration_cases() -> list[tuple[str, pd.DataFrame, int, str, str | None, ForecastSettings]]:
+    """(label, daily history, season year, country, subdivision, settings) per season."""
+    scenario = load_scenario(SAMPLE)
+    sample = daily_history(load_scenario_history(scenario).history, scenario.site.timezone)
+    site = scenario.site
+    cases = [
+        (f"sample {y}", sample, y, site.country, site.subdivision, scenario.forecast)
+        for y in (2023, 2024, 2025)
+    ]
+    if REAL.is_file():
+        site = Site(name="helpdesk", country="JO", timezone="UTC")
+        real = daily_history(load_history(REAL, site).history, "UTC")
+        cases += [
+            (f"real {y}", real, y, "JO", None, ForecastSettings()) for y in (2019, 2020, 2021, 2022)
+        ]
+    else:
+        print(f"  {REAL} not found: real seasons skipped")
+    panel = [(40, 20), (150, 30), (150, 8), (600, 50), (600, 10), (3000, 30)]
+    for i, (level, shape) in enumerate(panel):
+        series = _synthetic_panel_series(100 + i, level, shape)
+        cases.append((f"synth {level}/{shape}", series, 2022, "US", None, ForecastSettings()))
+    return cases
+
+
+def _fold_bias_offsets(res: pd.DataFrame, levels: list[float]) -> list[float]:
+    """Bench-only candidate: error = season-level bias + daily noise. The bias of the season
+    ahead ~ Normal(mean, sd²·(1 + 1/k)) of the k folds' median residuals; the noise is the pooled
+    fold-centred residuals; quantiles of their sum (deterministic grid, no sampling)."""
+    medians = res.groupby("rank")["r"].median()
+    noise = res["r"].to_numpy() - res["rank"].map(medians).to_numpy()
+    k = len(medians)
+    sd = float(medians.std(ddof=1)) * np.sqrt(1 + 1 / k) if k > 1 else 0.0
+    from statistics import NormalDist
+
+    grid = np.array([NormalDist().inv_cdf((i + 0.5) / 100) for i in range(100)])
+    sums = (float(medians.mean()) + sd * grid)[:, None] + noise[None, :]
+    return list(np.quantile(sums.ravel(), levels))
+
+
+def bench_calibration() -> None:
+    """Coverage of each calibration method over many seasons, on the same backtest residuals."""
+    print("\ncalibration: 80% coverage of the daily total, holdout Oct 1 … Jan 15, per method")
+    width = 0.8
+    settings80 = ForecastSettings(interval_width=width)
+    levels = [(1 - width) / 2, (1 + width) / 2]
+    coverage: dict[str, dict[str, float]] = {}
+    wape: dict[str, float] = {}
+    by_daytype: dict[str, list[list[bool]]] = {}  # method -> [Mon–Fri hits, Sat–Sun hits]
+    for label, daily, year, country, subdivision, base in _calibration_cases():
+        start, end = dt.date(year, 10, 1), dt.date(year + 1, 1, 15)
+        # every possible backtest once (8 = all origins _fold_origins can offer); 2 workers only,
+        # the machine is shared
+        s = base.model_copy(
+            update={"interval_width": width, "calibration_folds": 8, "parallel_jobs": 2}
+        )
+        train = daily[daily["ds"] < pd.Timestamp(start)]
+        fc = forecast_daily(train, s, start, end, country, subdivision)
+        actual = daily.groupby("ds")["y"].sum()
+        actual.index = [d.date() for d in actual.index]
+        total = fc.daily.groupby("date")["yhat"].sum()
+        days = [d for d in total.index if d in actual.index]
+        y, yhat = actual.loc[days].to_numpy(float), total.loc[days].to_numpy(float)
+        wape[label] = float(np.abs(y - yhat).sum() / y.sum())
+        folds = fc.folds
+        grouped = folds.groupby(["rank", "origin", "ds"]).agg(
+            y=("y", "sum"), yhat=("yhat", "sum"), n=("queue", "nunique")
+        )
+        grouped = grouped[grouped["n"] == folds["queue"].nunique()].reset_index()
+        grouped["r"] = np.log1p(grouped["y"]) - np.log1p(grouped["yhat"])
+        horizon = (grouped["ds"] - grouped["origin"]).dt.days.to_numpy()
+        z = np.log1p(yhat)
+        weekday = pd.DatetimeIndex(pd.to_datetime(days)).day_of_week
+        day_horizon = np.arange(len(days)) + 1
+
+        def covered(lo: np.ndarray, hi: np.ndarray, z=z, y=y, yhat=yhat) -> float:
+            lower = np.minimum(np.expm1(z + lo), yhat)
+            upper = np.maximum(np.expm1(z + hi), yhat)
+            return float(np.mean((y >= lower) & (y <= upper)))
+
+        for n_folds, tag in ((3, "3 folds"), (8, "all folds")):
+            res = grouped[grouped["rank"] < n_folds]
+            for method in CALIBRATION_METHODS:
+                off = _offsets(res[["ds", "r"]], settings80, method).loc[weekday]
+                name = f"{method}, {tag}"
+                lower = np.minimum(np.expm1(z + off["lower"].to_numpy()), yhat)
+                upper = np.maximum(np.expm1(z + off["upper"].to_numpy()), yhat)
+                inside = (y >= lower) & (y <= upper)
+                weekend = np.asarray(weekday >= 5)
+                split = by_daytype.setdefault(name, [[], []])
+                split[0].extend(inside[~weekend])
+                split[1].extend(inside[weekend])
+                coverage.setdefault(name, {})[label] = covered(
+                    off["lower"].to_numpy(), off["upper"].to_numpy()
+                )
+            lo, hi = _fold_bias_offsets(res, levels)
+            coverage.setdefault(f"fold bias, {tag}", {})[label] = covered(
+                np.full(len(days), lo), np.full(len(days), hi)
+            )
+            # widening with horizon: conformal quantiles per 4-week horizon bucket
+            bucket = np.minimum((horizon[grouped["rank"] < n_folds] - 1) // 28, 3)
+            r = res["r"].to_numpy()
+            q = {
+                b: [
+                    conformal_quantile(r[bucket == b] if (bucket == b).sum() >= 40 else r, lv)
+                    for lv in levels
+                ]
+                for b in range(4)
+            }
+            day_bucket = np.minimum((day_horizon - 1) // 28, 3)
+            coverage.setdefault(f"by horizon, {tag}", {})[label] = covered(
+                np.array([q[b][0] for b in day_bucket]), np.array([q[b][1] for b in day_bucket])
+            )
+        print(
+            f"  {label}: {len(days)} days, backtest folds {grouped['rank'].nunique()}", flush=True
+        )
+    table = pd.DataFrame(coverage).T
+    labels = list(table.columns)
+    width_col = max(len(n) for n in table.index) + 2
+    print(f"\n  {'coverage80':<{width_col}}" + "".join(f"{c:>14}" for c in labels))
+    print(f"  {'WAPE':<{width_col}}" + "".join(f"{wape[c]:>14.1%}" for c in labels))
+    for name, row in table.iterrows():
+        print(f"  {name:<{width_col}}" + "".join(f"{row[c]:>14.1%}" for c in labels))
+    print(f"\n  {'method':<{width_col}}{'mean':>8}{'mean |c-80%|':>14}{'in 70-90%':>11}{'min':>8}")
+    for name, row in table.iterrows():
+        inside = int(((row >= 0.7) & (row <= 0.9)).sum())
+        print(
+            f"  {name:<{width_col}}{row.mean():>8.1%}{(row - 0.8).abs().mean():>14.1%}"
+            f"{inside:>7}/{len(row):<3}{row.min():>8.1%}"
+        )
+    print(
+        "\n  conditional coverage, all seasons pooled (a pooled band treats every weekday alike):"
+    )
+    for name, (weekdays, weekends) in by_daytype.items():
+        print(
+            f"  {name:<{width_col}}Mon–Fri {np.mean(weekdays):>6.1%}   "
+            f"Sat–Sun {np.mean(weekends):>6.1%}"
+        )
 
 
 def _plain_prophet(train: pd.DataFrame, days: pd.DatetimeIndex) -> np.ndarray:
@@ -239,6 +409,7 @@ BENCHES = {
     "sample": bench_sample,
     "real": bench_real,
     "seasons": bench_seasons,
+    "calibration": bench_calibration,
     "trend": bench_trend,
     "speed": bench_speed,
     "plan": bench_plan,

@@ -9,8 +9,14 @@ import pandas as pd
 import pytest
 
 from planner.errors import DataError, ScenarioError
-from planner.forecast import apply_what_ifs, forecast_volume, in_window
-from planner.scenario import Scenario, parse_scenario
+from planner.forecast import (
+    _offsets,
+    apply_what_ifs,
+    conformal_quantile,
+    forecast_volume,
+    in_window,
+)
+from planner.scenario import ForecastSettings, Scenario, parse_scenario
 
 TZ = "America/New_York"
 WEEKLY = np.array([1.15, 1.05, 1.0, 1.0, 0.95, 0.7, 0.6])  # Monday first
@@ -79,6 +85,45 @@ def test_calibrated_intervals_cover_fresh_data_from_the_same_process(two_years) 
     assert 0.65 <= inside.mean() <= 0.97
     assert (result.daily["yhat_lower"] <= result.daily["yhat"]).all()
     assert (result.daily["yhat"] <= result.daily["yhat_upper"]).all()
+
+
+def test_conformal_quantile_takes_the_finite_sample_order_statistic() -> None:
+    values = np.arange(1.0, 20.0)  # n = 19
+    # k = ceil(20 * 0.9) = 18 and floor(20 * 0.1) = 2, where np.quantile interpolates to 17.2/2.8
+    assert conformal_quantile(values, 0.9) == 18.0
+    assert conformal_quantile(values, 0.1) == 2.0
+    assert conformal_quantile(values, 0.5) == 10.0
+    # too few values for the level: the extreme value, never an index error
+    assert conformal_quantile(np.array([3.0, 1.0, 2.0]), 0.9) == 3.0
+    assert conformal_quantile(np.array([3.0, 1.0, 2.0]), 0.1) == 1.0
+
+
+def test_conformal_band_covers_at_least_its_level_with_few_residuals() -> None:
+    # the finite-sample guarantee: with 30 exchangeable residuals, a new draw falls inside the
+    # equal-tailed 80% band at least 80% of the time (plain quantiles fall short of it)
+    rng = np.random.default_rng(5)
+    draws = rng.standard_t(4, size=(4000, 31))
+    lo = np.array([conformal_quantile(row[:30], 0.1) for row in draws])
+    hi = np.array([conformal_quantile(row[:30], 0.9) for row in draws])
+    inside = np.mean((draws[:, 30] >= lo) & (draws[:, 30] <= hi))
+    plain = np.quantile(draws[:, :30], [0.1, 0.9], axis=1)
+    plain_inside = np.mean((draws[:, 30] >= plain[0]) & (draws[:, 30] <= plain[1]))
+    assert inside >= 0.79
+    assert plain_inside < inside
+
+
+def test_default_offsets_are_pooled_conformal_and_other_methods_stay_available() -> None:
+    days = pd.date_range("2025-01-06", periods=140, freq="D")  # 20 per weekday
+    r = np.where(days.day_of_week >= 5, 3.0, 1.0) * np.random.default_rng(1).normal(0, 0.1, 140)
+    residuals = pd.DataFrame({"ds": days, "r": r})
+    settings = ForecastSettings(interval_width=0.8)
+    default = _offsets(residuals, settings)
+    assert (default.nunique() == 1).all()  # one pooled band for every weekday
+    assert default.loc[0, "upper"] == conformal_quantile(r, 0.9)
+    by_weekday = _offsets(residuals, settings, "weekday_normalised")
+    assert by_weekday.loc[6, "upper"] > by_weekday.loc[0, "upper"]  # noisier weekends wider
+    with pytest.raises(ValueError, match="unknown calibration method"):
+        _offsets(residuals, settings, "nope")
 
 
 def test_surge_report_measures_past_seasons_and_forecasts_this_one(two_years) -> None:
