@@ -24,8 +24,8 @@ import pandas as pd
 
 from planner.errors import DataError
 from planner.scenario import WEEKDAYS, Scenario, StaffMember
-from planner.schedule.breaks import break_cap
 from planner.schedule.model import (
+    break_cap,
     break_entitlement,
     candidate_staff,
     floor_date,
@@ -379,7 +379,7 @@ def _check_breaks(flag, emp, day, start, end, breaks, brules) -> None:
 
 
 def _check_break_share(flag, shifts: pd.DataFrame, brules, tz: str) -> None:
-    """At most ``max(1, floor(share × heads))`` of a skill group on break at any moment."""
+    """At most ``model.break_cap(heads)`` (``max(1, ceil(share × heads))``) of a group on break."""
     step = pd.Timedelta(minutes=5)
     events: dict[tuple[str, pd.Timestamp], list[int]] = defaultdict(lambda: [0, 0])
     for r in shifts.itertuples(index=False):

@@ -688,7 +688,14 @@ class ScheduleSettings(_Model):
     decompose_above: int = Field(
         default=4000,
         ge=0,
-        description="solve week by week when people × days exceeds this (0 = always)",
+        description="above this many people × days: our LNS (search 'lns') or week by week "
+        "(search 'cp-sat'); at or below it CP-SAT searches the whole horizon (0 = always above)",
+    )
+    search: Literal["lns", "cp-sat"] = Field(
+        default="lns",
+        description="stage-1 search: 'lns' = greedy start + local search, then our LNS above "
+        "decompose_above (CP-SAT hinted with the greedy rota below it); 'cp-sat' = CP-SAT from "
+        "a hard-rules start (week by week above decompose_above)",
     )
 
 

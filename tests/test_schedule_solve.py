@@ -174,7 +174,7 @@ def test_time_limit_answer_has_status_bound_and_gap() -> None:
 
 def test_week_by_week_keeps_rules_across_weeks() -> None:
     data = team_scenario(6, days=14)
-    data["schedule"] = {"decompose_above": 1}
+    data["schedule"] = {"decompose_above": 1, "search": "cp-sat"}
     scenario = parse_scenario(data)
     result = build_rota(scenario, synthetic_requirement(scenario, 2.0), time_limit_s=4.0)
     assert result.summary["method"].startswith("week by week")

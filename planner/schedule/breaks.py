@@ -9,8 +9,8 @@ lunch starts so that under-cover is smallest, under the break rules (hard):
 - lunch starts at least ``lunch_window_after_start_h`` after the start and ends at least
   ``lunch_window_before_end_h`` before the end;
 - at least ``min_gap_between_breaks_min`` of work between two breaks;
-- at most ``max(1, floor(max_share_on_break × heads on shift))`` of a skill group's staff on a
-  break or lunch at any moment (at least one, so a lone agent may still take a break).
+- at most ``max(1, ceil(max_share_on_break × heads on shift))`` of a skill group's staff on a
+  break or lunch at any moment (``model.break_cap``, shared with ``planner.rota_check``).
 
 Break starts lie on a grid of ``gcd(interval, break, lunch)`` minutes from the shift start.
 """
@@ -30,7 +30,7 @@ from ortools.sat.python import cp_model
 
 from planner.errors import PlannerError
 from planner.scenario import BreakRules
-from planner.schedule.model import COVER_SCALE, RotaData, break_entitlement
+from planner.schedule.model import COVER_SCALE, RotaData, break_cap, break_entitlement
 
 __all__ = ["Break", "DayBreaks", "break_cap", "place_breaks"]
 
@@ -62,11 +62,6 @@ class DayBreaks:
     under_staff_h: float  # under-cover staff-hours of the day after placement
     bound_staff_h: float  # the solver's lower bound on that
     status: str
-
-
-def break_cap(heads: int, share: float) -> int:
-    """Most people of a group on break at once when ``heads`` are on shift (at least 1)."""
-    return max(1, math.floor(share * heads + 1e-9))
 
 
 def _windows(length_min: int, rules: BreakRules) -> list[tuple[str, int, int, int]]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -37,11 +38,14 @@ __all__ = [
     "Person",
     "RotaData",
     "ShiftOption",
+    "break_cap",
     "break_entitlement",
     "build_rota_data",
     "candidate_staff",
     "floor_date",
     "is_available",
+    "lunch_room_ok",
+    "lunch_slots",
     "shift_instants",
     "week_groups",
     "weekly_hour_bounds",
@@ -68,6 +72,43 @@ def break_entitlement(length_h: float, breaks: BreakRules) -> tuple[int, int]:
     n_short = int(length_h // breaks.short_break_every_h) if breaks.short_break_min > 0 else 0
     lunch = breaks.lunch_min_min if length_h >= breaks.lunch_if_shift_h_at_least else 0
     return n_short, lunch
+
+
+def break_cap(heads: int, share: float) -> int:
+    """Most people of a skill group on break at once when ``heads`` are on shift.
+
+    ``ceil(share × heads)``, at least 1: 25% of 3 people on shift lets one take a break, 25% of 5
+    lets two. Rounding up (not down) is what makes small evening teams able to take their breaks
+    at all; the solver (stage 1 and 2) and ``planner.rota_check`` both use this one definition.
+    """
+    return max(1, math.ceil(share * heads - 1e-9))
+
+
+def lunch_slots(paid_min: int, breaks: BreakRules) -> int:
+    """How many lunches fit back to back inside the lunch window of a ``paid_min`` shift."""
+    lunch = breaks.lunch_min_min
+    if lunch <= 0:
+        return 0
+    lo = max(breaks.none_in_first_last_min, round(breaks.lunch_window_after_start_h * 60))
+    hi = paid_min - max(breaks.none_in_first_last_min, round(breaks.lunch_window_before_end_h * 60))
+    if breaks.lunch_latest_start_h is not None:
+        hi = min(hi, round(breaks.lunch_latest_start_h * 60) + lunch)
+    return max(0, (hi - lo) // lunch)
+
+
+def lunch_room_ok(data: RotaData, d: int, o: int, n: int) -> bool:
+    """Whether ``n`` people of one group on option ``o`` of day ``d`` can all take lunch.
+
+    They share the template's lunch window (``k`` back-to-back lunches) and are all on shift
+    through it, so ``n <= k × break_cap(n)`` (a conservative rule of thumb for stage 1: other
+    people on shift raise the real cap; stage 2 checks the exact rule).
+    """
+    opt = data.options[d][o]
+    breaks = data.scenario.rules.breaks
+    _, lunch = break_entitlement(opt.template.length_h, breaks)
+    if not lunch:
+        return True
+    return n <= lunch_slots(opt.paid_min, breaks) * break_cap(n, breaks.max_share_on_break)
 
 
 def _busday_offset(day: dt.date, days: int) -> dt.date:

@@ -13,14 +13,13 @@ Objective units: :data:`OBJ_SCALE` per unit of currency, so every weight stays a
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections import defaultdict
 from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
 from planner.schedule import patterns
-from planner.schedule.model import COVER_SCALE, HOLIDAY_DATES, RotaData, break_entitlement
+from planner.schedule.model import COVER_SCALE, HOLIDAY_DATES, RotaData, lunch_room_ok
 
 __all__ = [
     "HARD_RULES",
@@ -341,43 +340,19 @@ def add_backup_cap(rv: RotaVars) -> None:
 def add_break_capacity(rv: RotaVars) -> None:
     """Room for every lunch under the share-on-break cap (so stage 2 can place them).
 
-    Stage 2 may put at most ``max(1, floor(share × heads))`` of a skill group on break at once,
-    and a shift's lunch must fall inside its lunch window, which holds ``k`` back-to-back
-    lunches. People of one group on the same template share that window and are all on shift
-    through it, so their number ``n`` must satisfy ``n <= k × max(1, floor(share × n))``: a
-    domain constraint on the head count (e.g. at most 2 of a group on a 6 h shift whose lunch
-    window is 1 h). Other people on shift raise the real cap, so this is a conservative rule of
-    thumb, not an exact condition; stage 2 checks the exact one.
+    People of one group on the same template share its lunch window (``k`` back-to-back lunches)
+    and are all on shift through it, so their number ``n`` must satisfy
+    ``n <= k × break_cap(n)`` (``model.lunch_room_ok``): a domain constraint on the head count.
+    Other people on shift raise the real cap, so this is a conservative rule of thumb, not an
+    exact condition; stage 2 checks the exact one.
     """
     data, model = rv.data, rv.model
-    brules = data.scenario.rules.breaks
-    share = brules.max_share_on_break
-    lunch = brules.lunch_min_min
-    if lunch <= 0:
-        return
     counts: dict[tuple[int, int, int], list[cp_model.IntVar]] = defaultdict(list)
     for (d, o, g, _), h in rv.head_counts().items():
         counts[d, o, g].append(h)
-    allowed_cache: dict[tuple[int, int], list[int]] = {}
+    top = len(rv.people)
     for (d, o, _), hs in counts.items():
-        opt = data.options[d][o]
-        _, lunch_min = break_entitlement(opt.template.length_h, brules)
-        if not lunch_min:
-            continue
-        lo = max(brules.none_in_first_last_min, round(brules.lunch_window_after_start_h * 60))
-        hi = opt.paid_min - max(
-            brules.none_in_first_last_min, round(brules.lunch_window_before_end_h * 60)
-        )
-        if brules.lunch_latest_start_h is not None:
-            hi = min(hi, round(brules.lunch_latest_start_h * 60) + lunch)
-        slots = (hi - lo) // lunch
-        top = len(rv.people)
-        key = (slots, top)
-        if key not in allowed_cache:
-            allowed_cache[key] = [
-                n for n in range(top + 1) if n <= slots * max(1, math.floor(share * n + 1e-9))
-            ]
-        allowed = allowed_cache[key]
+        allowed = [n for n in range(top + 1) if lunch_room_ok(data, d, o, n)]
         if len(allowed) == top + 1:
             continue
         model.add_linear_expression_in_domain(sum(hs), cp_model.Domain.from_values(allowed))

@@ -15,6 +15,8 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 
 import numpy as np
 import pandas as pd
@@ -23,7 +25,9 @@ from ortools.sat.python import cp_model
 from planner.errors import InfeasibleError, PlannerError
 from planner.scenario import Scenario
 from planner.schedule import rules
+from planner.schedule.bound import lp_bound
 from planner.schedule.breaks import Break, place_breaks
+from planner.schedule.greedy import greedy_start
 from planner.schedule.model import (
     COVER_SCALE,
     HOLIDAY_DATES,
@@ -115,6 +119,7 @@ class Stage1:
     seconds: float
     breakdown: dict[str, float]
     progress: list[tuple[float, float, float]]
+    lns_moves: dict[str, tuple[int, int]] = dataclasses.field(default_factory=dict)
 
 
 def _tune(solver: cp_model.CpSolver) -> None:
@@ -212,10 +217,250 @@ def _start_from(
     return cp_model.UNKNOWN
 
 
+#: Seconds per LNS sub-solve: long enough for CP-SAT to close a neighbourhood of a few hundred
+#: shift choices, short enough for dozens of moves in a minute.
+LNS_STEP_S = 1.0
+
+#: Share of the stage-1 time given to the greedy's local search (``greedy.improve``).
+LOCAL_SEARCH_SHARE = 0.35
+
+#: Seconds of stage 2's greedy break placement per shift (measured, loaded 2-core machine).
+BREAKS_S_PER_SHIFT = 0.002
+
+#: Seconds kept at the end of ``build_rota`` for the result tables and summary (at least).
+TABLES_RESERVE_S = 3.0
+
+#: Seconds the result tables take per shift (measured), to scale that reserve for large teams.
+TABLES_S_PER_SHIFT = 0.0006
+
+
+@dataclasses.dataclass
+class _Hood:
+    """One LNS neighbourhood kind and its adaptive size."""
+
+    name: str
+    size: float
+    lo: float
+    hi: float
+    tries: int = 0
+    wins: int = 0
+
+
+def _lns(
+    rv: RotaVars,
+    values: list[int],
+    objective: int,
+    *,
+    deadline: float,
+    seed: int,
+    workers: int,
+    on_improve: Callable[[int], None] | None = None,
+) -> tuple[list[int], int, dict[str, tuple[int, int]]]:
+    """Improve a complete stage-1 solution by large neighbourhood search until ``deadline``.
+
+    Each move frees the shift/group/hire decisions of one neighbourhood, fixes every other one
+    to the incumbent (domain restriction on the one model, restored after the move), hints the
+    incumbent and lets CP-SAT search for ``LNS_STEP_S``; a strictly better answer replaces the
+    incumbent. Neighbourhoods: all people over a few consecutive days; a random set of people
+    over the whole horizon; people of the worst-covered skill group over two weeks; hiring
+    candidates with people who share their skills. Sizes adapt: a neighbourhood solved to
+    optimality grows, one that timed out shrinks. Returns the best values, objective and
+    (tries, wins) per neighbourhood. Every answer satisfies the hard rules (they are in the model).
+    """
+    data = rv.data
+    proto = rv.model.proto
+    rng = np.random.default_rng(seed)
+    by_pd: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for (p, d, _o, _g), v in rv.x.items():
+        by_pd[p, d].append(v.index)
+    hired_idx = {p: h.index for p, h in rv.hired.items()}
+    decision = [i for idx in by_pd.values() for i in idx] + list(hired_idx.values())
+    domains = {i: list(proto.variables[i].domain) for i in decision}
+    n_days = len(data.days)
+    people = sorted({p for p, _ in by_pd})
+    candidates = [p for p in people if data.people[p].candidate]
+    # Under-cover variables per group, to aim at the worst-covered group.
+    under_idx: dict[int, list[int]] = defaultdict(list)
+    for i, var in enumerate(proto.variables):
+        if var.name.startswith("under["):
+            group = var.name[len("under[") :].split(",")[0]
+            under_idx[data.groups.index(group)].append(i)
+    hoods = [
+        _Hood("days", 3.0, 1.0, 14.0),
+        _Hood("people", 10.0, 3.0, 40.0),
+        _Hood("group", 12.0, 3.0, 40.0),
+    ]
+    if candidates:
+        hoods.append(_Hood("hire", 3.0, 1.0, 10.0))
+
+    def pick(hood: _Hood) -> tuple[set[int], set[int]]:
+        size = max(1, round(hood.size))
+        if hood.name == "days":
+            span = min(n_days, size)
+            first = int(rng.integers(0, n_days - span + 1))
+            return set(people), set(range(first, first + span))
+        if hood.name == "people":
+            chosen = rng.choice(people, size=min(size, len(people)), replace=False)
+            return {int(p) for p in chosen}, set(range(n_days))
+        if hood.name == "group":
+            short = np.array(
+                [sum(values[i] for i in under_idx.get(g, [])) for g in range(len(data.groups))],
+                dtype=float,
+            )
+            g = int(rng.choice(len(short), p=short / short.sum())) if short.sum() > 0 else 0
+            pool = [p for p in people if g in data.people[p].groups]
+            chosen = rng.choice(pool, size=min(size, len(pool)), replace=False)
+            span = min(n_days, 14)
+            first = int(rng.integers(0, n_days - span + 1))
+            return {int(p) for p in chosen}, set(range(first, first + span))
+        chosen = {
+            int(p) for p in rng.choice(candidates, size=min(size, len(candidates)), replace=False)
+        }
+        skills = {g for p in chosen for g in data.people[p].groups}
+        others = [p for p in people if p not in chosen and set(data.people[p].groups) & skills]
+        extra = rng.choice(others, size=min(2 * size, len(others)), replace=False) if others else []
+        return chosen | {int(p) for p in extra}, set(range(n_days))
+
+    def set_hint(vals: list[int]) -> None:
+        rv.model.clear_hints()
+        proto.solution_hint.vars.extend(range(len(vals)))
+        proto.solution_hint.values.extend(vals)
+
+    set_hint(values)
+    stats: dict[str, tuple[int, int]] = {}
+    it = 0
+    while True:
+        left = deadline - time.perf_counter()
+        if left < 0.5:
+            break
+        weights = np.array([1.0 + h.wins for h in hoods]) / np.array([1.0 + h.tries for h in hoods])
+        hood = (
+            hoods[int(rng.choice(len(hoods), p=weights / weights.sum()))]
+            if it >= len(hoods)
+            else hoods[it]
+        )
+        it += 1
+        free_people, free_days = pick(hood)
+        free = {
+            i for (p, d), idx in by_pd.items() if p in free_people and d in free_days for i in idx
+        }
+        free |= {hired_idx[p] for p in free_people if p in hired_idx}
+        for i in decision:
+            if i not in free:
+                dom = proto.variables[i].domain
+                dom.clear()
+                dom.extend([values[i], values[i]])
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = min(LNS_STEP_S, left - 0.2)
+        solver.parameters.num_workers = workers
+        solver.parameters.random_seed = seed + it
+        solver.parameters.cp_model_probing_level = 0
+        solver.parameters.symmetry_level = 0
+        status = solver.solve(rv.model)
+        for i in decision:
+            if i not in free:
+                dom = proto.variables[i].domain
+                dom.clear()
+                dom.extend(domains[i])
+        hood.tries += 1
+        if status == cp_model.OPTIMAL:
+            hood.size = min(hood.hi, hood.size * 1.25)
+        else:
+            hood.size = max(hood.lo, hood.size * 0.8)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            found = round(solver.objective_value)
+            if found < objective:
+                objective = found
+                values = list(solver.response_proto.solution)
+                set_hint(values)
+                hood.wins += 1
+                if on_improve is not None:
+                    on_improve(objective)
+    for h in hoods:
+        stats[h.name] = (h.tries, h.wins)
+    return values, objective, stats
+
+
 def _value(solver: cp_model.CpSolver, expr: cp_model.LinearExprT) -> float:
     if isinstance(expr, (int, float)):
         return float(expr)
     return float(solver.value(expr))
+
+
+def _fixed_solve(rv: RotaVars, values: list[int] | None = None) -> tuple[int, cp_model.CpSolver]:
+    """Solve with every variable fixed to the hint (``values`` if given): prices a rota."""
+    if values is not None:
+        rv.model.clear_hints()
+        rv.model.proto.solution_hint.vars.extend(range(len(values)))
+        rv.model.proto.solution_hint.values.extend(values)
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.max_time_in_seconds = 10.0
+    solver.parameters.num_workers = 1
+    return solver.solve(rv.model), solver
+
+
+def _solve_by_lns(
+    rv: RotaVars,
+    penalties: list[Penalty],
+    start: dict[int, list[tuple[int, int, int]]],
+    started: float,
+    t0: float,
+    time_limit_s: float,
+    progress: ProgressFn | None,
+) -> Stage1 | None:
+    """Stage 1 from a complete start rota improved by :func:`_lns`; None if the start fails."""
+    data = rv.data
+    settings = data.scenario.schedule
+    if _start_from(rv, start, settings) != cp_model.FEASIBLE:
+        return None
+    status, solver = _fixed_solve(rv)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    bound = _analytic_bound(data)
+    points: list[tuple[float, float, float]] = []
+
+    def report(objective: int) -> None:
+        point = (time.perf_counter() - started, objective / OBJ_SCALE, bound)
+        points.append(point)
+        if progress is not None:
+            progress(*point)
+
+    objective = round(solver.objective_value)
+    report(objective)
+    values = list(solver.response_proto.solution)
+    # Keep ~0.6 s for pricing the final rota.
+    deadline = t0 + time_limit_s - 0.6
+    values, objective, stats = _lns(
+        rv,
+        values,
+        objective,
+        deadline=deadline,
+        seed=settings.seed,
+        workers=settings.workers,
+        on_improve=report,
+    )
+    status, solver = _fixed_solve(rv, values)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    assignments: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for (p, d, o, g), v in rv.x.items():
+        if solver.boolean_value(v):
+            assignments[d].append((p, o, g))
+    breakdown: dict[str, float] = defaultdict(float)
+    for pen in penalties:
+        breakdown[pen.name] += pen.weight * _value(solver, pen.expr) / OBJ_SCALE
+    return Stage1(
+        assignments=dict(assignments),
+        hired=[p for p, h in rv.hired.items() if solver.boolean_value(h)],
+        objective=solver.objective_value / OBJ_SCALE,
+        bound=bound,
+        status="feasible",
+        seconds=time.perf_counter() - t0,
+        breakdown=dict(breakdown),
+        progress=points,
+        lns_moves=stats,
+    )
 
 
 def solve_stage1(
@@ -227,14 +472,17 @@ def solve_stage1(
     started: float | None = None,
     start: dict[int, list[tuple[int, int, int]]] | None = None,
     lns_only: bool = False,
+    lns: bool = False,
 ) -> Stage1:
     """Solve stage 1 over the whole horizon.
 
     ``start`` (day -> (person, option, group)) is a complete rota to start from (e.g. the
     week-by-week answer); without it a warm start solves the hard rules alone first.
-    ``lns_only`` spends every worker on improving the rota (no LP bound). Measured on the
-    sample: 9% better on one two-week window in 10 s, but 40% worse over the whole week-by-week
-    run at ~4 s a window, so ``build_rota`` keeps the default portfolio.
+    ``lns`` (with ``start``): improve the start with our own large neighbourhood search
+    (:func:`_lns`) for the whole time instead of one CP-SAT solve; the bound is then the
+    analytic one. ``lns_only`` spends every worker on improving the rota (no LP bound). Measured
+    on the sample: 9% better on one two-week window in 10 s, but 40% worse over the whole
+    week-by-week run at ~4 s a window.
 
     Raises:
         InfeasibleError: no rota satisfies the hard rules (with the explanation attached).
@@ -247,6 +495,10 @@ def solve_stage1(
     # Warm start: the full objective makes CP-SAT's first solution slow to find (its LP search
     # dives on cost), while the hard rules alone are quick. Solve those first and hint the
     # answer, so the LNS workers improve a rota from the start.
+    if start is not None and lns:
+        done = _solve_by_lns(rv, penalties, start, started, t0, time_limit_s, progress)
+        if done is not None:
+            return done
     if start is not None:
         warm = _start_from(rv, start, settings)
     else:
@@ -688,9 +940,54 @@ def build_rota(
         total = min(total, settings.fast_time_limit_s)
     data = build_rota_data(scenario, requirement, hire_candidates=hire_candidates)
     timings: dict[str, float] = {"data_s": round(time.perf_counter() - started, 2)}
-    stage1_limit = total * (1 - settings.break_stage_share)
+    # Stage 2's greedy costs ~2 ms a shift even with no time left for its search (14 s for the
+    # 200-person variant): keep at least that for it, but never less than half for stage 1.
+    staff_days = sum(1 for p in data.people if not p.candidate) * len(data.days) * 5 / 7
+    stage2_floor = BREAKS_S_PER_SHIFT * staff_days
+    # The tables take ~0.6 ms a shift (1.6 s on the sample, ~4.5 s for 200 people).
+    reserve = max(TABLES_RESERVE_S, TABLES_S_PER_SHIFT * staff_days)
+    stage1_limit = min(
+        total * (1 - settings.break_stage_share),
+        max(0.5 * total, total - reserve - stage2_floor),
+    )
     n_cells = len(data.people) * len(data.days)
-    if settings.decompose_above and n_cells > settings.decompose_above and len(data.weeks) > 1:
+    # A coverage-aware greedy start (every hard rule), then our LNS on the whole horizon.
+    # Measured on the sample: the greedy alone 769k, + 10 s of its local search 669k, + 25 s
+    # 662k; 30 s of CP-SAT LNS from the greedy alone only reached 755k. So the local search gets
+    # about a third of stage 1 and the CP-SAT LNS (which also sees fairness and start times) the
+    # rest.
+    start = (
+        greedy_start(data, improve_s=LOCAL_SEARCH_SHARE * stage1_limit, seed=settings.seed)
+        if settings.search == "lns"
+        else None
+    )
+    timings["greedy_s"] = round(time.perf_counter() - started, 2)
+    # The LP bound (Python model building, then GLOP) runs in a thread while CP-SAT, which
+    # releases the GIL, searches; fast mode (the hiring search) keeps the analytic bound.
+    pool = None if fast else ThreadPoolExecutor(max_workers=1)
+    lp_deadline = started + total - reserve
+    lp_future = pool.submit(lp_bound, data, deadline=lp_deadline) if pool is not None else None
+    stage1 = None
+    if start is not None:
+        left = max(2.0, stage1_limit - (time.perf_counter() - started))
+        # Small teams: CP-SAT's own search from the greedy start proves optimality; large
+        # ones (above decompose_above person-days): our LNS, which improves them much faster.
+        large = n_cells > settings.decompose_above
+        stage1 = solve_stage1(
+            data,
+            time_limit_s=left,
+            progress=progress,
+            fast=fast,
+            started=started,
+            start=start,
+            lns=large,
+        )
+        method = f"greedy start, then {'LNS' if large else 'CP-SAT'} on the whole horizon"
+    if stage1 is not None and not stage1.assignments:
+        stage1 = None
+    if stage1 is None and (
+        settings.decompose_above and n_cells > settings.decompose_above and len(data.weeks) > 1
+    ):
         weekly = solve_weekly(
             data, time_limit_s=0.7 * stage1_limit, progress=progress, fast=fast, started=started
         )
@@ -706,7 +1003,7 @@ def build_rota(
             start=weekly.assignments,
         )
         method = "week by week, then whole horizon"
-    else:
+    elif stage1 is None:
         stage1 = solve_stage1(
             data, time_limit_s=stage1_limit, progress=progress, fast=fast, started=started
         )
@@ -720,8 +1017,9 @@ def build_rota(
     s2_optimal = True
     s2_greedy = s2_cpsat = 0
     for i, d in enumerate(days_worked):
-        # Each day gets an equal share of the time left (the greedy answer is instant).
-        left = total - (time.perf_counter() - started)
+        # Each day gets an equal share of the time left (the greedy answer is instant), less
+        # what the tables and summary take (~1.5 s on the sample).
+        left = total - reserve - (time.perf_counter() - started)
         result = place_breaks(
             data,
             d,
@@ -747,10 +1045,25 @@ def build_rota(
     if note:
         summary["service_level_note"] = note
     summary["elapsed_at_end_of"] = timings  # seconds since the call, per phase
-    lower = _analytic_bound(data)
+    if stage1.lns_moves:  # neighbourhood -> [moves tried, moves that improved]
+        summary["lns_moves"] = {k: list(v) for k, v in stage1.lns_moves.items()}
+    lower, source = _analytic_bound(data), "contract minimums (analytic)"
+    if lp_future is not None:
+        # Wait only while the time limit allows; a week's LP still running then finishes in the
+        # background and the thread stops at the next week (``deadline``), answering nothing.
+        try:
+            lp = lp_future.result(timeout=max(0.0, lp_deadline + 1.0 - time.perf_counter()))
+        except FuturesTimeout:
+            lp = 0.0
+        pool.shutdown(wait=False)
+        timings["lp_bound_s"] = round(time.perf_counter() - started, 2)
+        if lp > lower:
+            lower, source = lp, "LP relaxation of cover and cost (GLOP, week by week)"
     if lower > summary["best_bound"]:  # a valid bound the solver had not proved in its time
         summary["best_bound"] = round(lower, 2)
         summary["gap"] = _gap(stage1.objective, lower)
+        summary["bound_source"] = source
+    elif "LNS" in method:  # our LNS reports the analytic bound as its own
         summary["bound_source"] = "contract minimums (analytic)"
     else:
         summary["bound_source"] = "CP-SAT"
