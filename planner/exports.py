@@ -499,6 +499,8 @@ class PlanSummary:
     surge: list[str] = dataclasses.field(default_factory=list)
     warnings: list[str] = dataclasses.field(default_factory=list)
     stages: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: the rota solver's answer: status, objective, best bound, gap, bound source, seconds
+    solver: dict[str, Any] = dataclasses.field(default_factory=dict)
     generated_at: str = ""
 
     @property
@@ -706,6 +708,13 @@ def summary_html(summary: PlanSummary) -> str:
                 f"<td>{item['risk_score']:.0f}</td><td class='{cls}'>{e(item['risk_level'])}</td>"
                 f"<td>{e(item['drivers'])}</td></tr>"
             )
+        parts.append("</table>")
+    if summary.solver:
+        parts.append("<h2>Rota solver</h2><table>")
+        parts += [
+            f"<tr><td>{e(k)}</td><td>{e(f'{v:,.4g}' if isinstance(v, float) else str(v))}</td></tr>"
+            for k, v in summary.solver.items()
+        ]
         parts.append("</table>")
     if summary.stages:
         parts.append("<h2>Stages</h2><table>")

@@ -218,6 +218,10 @@ def summarize(
         stages=stages,
     )
     summary.hire_details += advice
+    if schedule is not None:
+        solved = getattr(schedule, "summary", {}) or {}
+        keys = ("status", "objective", "best_bound", "gap", "bound_source", "solve_time_s")
+        summary.solver = {k: solved[k] for k in keys if solved.get(k) is not None}
     return summary
 
 

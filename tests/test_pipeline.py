@@ -67,7 +67,12 @@ def test_cli_plan_writes_every_output(small, tmp_path):
     assert all(0 <= v <= 1 for v in summary["service_level"].values())
     assert any("peak day" in line for line in summary["surge"])
     assert summary["stages"]["schedule"].startswith("ok")
+    solver = summary["solver"]
+    assert solver["status"] in ("optimal", "feasible")
+    assert solver["best_bound"] <= solver["objective"] + 1e-6
+    assert 0 <= solver["gap"] <= 1
     page = (out / "summary.html").read_text()
+    assert "Rota solver" in page
     assert "Service level per queue" in page and "Small test plan" in page
     assert not list(out.glob(".*.tmp"))  # atomic writes left no temporary files
 
