@@ -711,10 +711,14 @@ def summary_html(summary: PlanSummary) -> str:
         parts.append("</table>")
     if summary.solver:
         parts.append("<h2>Rota solver</h2><table>")
-        parts += [
-            f"<tr><td>{e(k)}</td><td>{e(f'{v:,.4g}' if isinstance(v, float) else str(v))}</td></tr>"
-            for k, v in summary.solver.items()
-        ]
+        for k, v in summary.solver.items():
+            if k == "gap":
+                text = f"{v:.1%}"
+            elif isinstance(v, float):
+                text = f"{v:,.1f}"
+            else:
+                text = str(v)
+            parts.append(f"<tr><td>{e(k.replace('_', ' '))}</td><td>{e(text)}</td></tr>")
         parts.append("</table>")
     if summary.stages:
         parts.append("<h2>Stages</h2><table>")
