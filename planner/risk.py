@@ -775,17 +775,12 @@ def _person_table(
     """The ``risk`` table: horizon indicators per person, the peak week's score and level."""
     known = {s.id for s in scenario.staff}
     g = weekly.groupby("employee_id", sort=False)
+    # indicators that are whole events per week sum to a horizon count; the hour, run-length
+    # and share indicators get their own horizon summary below
     counts = [
-        "quick_returns",
-        "long_shifts",
-        "late_shifts",
-        "early_shifts",
-        "night_shifts",
-        "weekend_days",
-        "holidays_worked",
-        "refused_requests",
-        "leave_days_worked",
-        "missed_breaks",
+        i
+        for i in INDICATORS
+        if i not in ("overtime_h", "excess_week_h", "consecutive_days", "occupancy_excess")
     ]
     person = pd.DataFrame(index=pd.Index(ids, name="employee_id"))
     person["kind"] = [staff[p].kind for p in ids]
