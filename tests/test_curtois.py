@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import itertools
+import random
+import time
 from pathlib import Path
 
 import numpy as np
@@ -249,6 +251,51 @@ def test_solver_matches_brute_force_optimum(tiny: Instance, optimum: int, worker
     # The plain full-model solve agrees.
     plain = curtois.solve_full(tiny, time_limit=20, workers=1, seed=0)
     assert plain.objective == optimum
+
+
+def _search_from(instance: Instance, roster: list[list[str]]) -> curtois._Search:
+    """An LNS search state whose best and current roster is ``roster``."""
+    start = time.monotonic()
+    search = curtois._Search(instance, curtois.build_model(instance), start, start + 60)
+    values = [int(roster[e][d] == s) for e, d, s in search.keys]
+    assert search.offer(values, check_roster(instance, roster)[1])
+    return search
+
+
+def test_weekday_neighbourhood_frees_the_same_weekdays_of_every_week(tiny: Instance) -> None:
+    two_weeks = dataclasses.replace(tiny, horizon=14)
+    hood = curtois._Neighbourhood("weekdays", 3, 1, 7)
+    for seed in range(20):
+        free = curtois._free_cells(two_weeks, hood, [[""] * 14] * 3, random.Random(seed))
+        weekdays = {d % 7 for _, d in free}
+        assert 3 <= len(weekdays) <= 4
+        # A freed (person, weekday) is freed in both weeks.
+        assert {(e, d % 7) for e, d in free} == {(e, d) for e, d in free if d < 7}
+        assert all((e, d + 7) in free for e, d in free if d < 7)
+
+
+def test_sub_solve_improves_then_walks_sideways_never_worse(tiny: Instance) -> None:
+    # Without requests the tiny instance has several optimal rosters: a plateau to walk on.
+    flat = dataclasses.replace(tiny, on_requests=[], off_requests=[])
+    optimum = _brute_force_optimum(flat)
+    everything = {(e, d) for e in range(3) for d in range(flat.horizon)}
+    search = _search_from(flat, VALID)
+    assert check_roster(flat, VALID)[1] > optimum
+    # From a worse roster, a strict sub-solve over every cell reaches the optimum ...
+    assert curtois._sub_solve(search, everything, 10.0, 0) == "improved"
+    assert search.objective == optimum
+    best = search.roster(search.best)
+    assert check_roster(flat, best) == ([], optimum)
+    # ... and then proves that nothing beats it.
+    assert curtois._sub_solve(search, everything, 10.0, 0) == "proven"
+    # A sideways step moves to another optimal roster that keeps every rule, and the best
+    # roster is kept.
+    assert curtois._sub_solve(search, everything, 10.0, 0, sideways=True) == "moved"
+    walked = search.roster(search.current)
+    assert walked != best
+    assert check_roster(flat, walked) == ([], optimum)
+    assert search.objective == search.current_objective == optimum
+    assert search.roster(search.best) == best
 
 
 def test_solver_reports_impossible_hard_rules(tiny: Instance) -> None:

@@ -607,7 +607,7 @@ def solve_full(
 # Large-neighbourhood search
 # --------------------------------------------------------------------------------------------
 
-NEIGHBOURHOODS = ("employees", "cover", "days", "block")
+NEIGHBOURHOODS = ("employees", "cover", "days", "block", "weekdays")
 
 
 @dataclass(frozen=True)
@@ -617,6 +617,8 @@ class SearchSettings:
     sub_time_s: float = 1.0  # wall-clock limit of one neighbourhood re-optimisation
     bound_share: float = 0.3  # share of the time the full-model (bound) solve runs
     explore: float = 0.3  # chance of picking a neighbourhood kind at random
+    # Fruitless sub-solves in a row after which half the sub-solves walk sideways.
+    stall_before_sideways: int = 10
     neighbourhoods: tuple[str, ...] = NEIGHBOURHOODS
 
 
@@ -658,6 +660,10 @@ class _Search:
         self.start, self.deadline = start, deadline
         self.best: list[int] | None = None
         self.objective: int | None = None
+        # The roster the LNS works from: the best one, or an equally good one it walked to.
+        self.current: list[int] | None = None
+        self.current_objective: int | None = None
+        self.stalled = 0  # sub-solves since the current roster last changed
         self.bound = 0.0
         self.infeasible = False
         self.done = threading.Event()  # set when the time is up or optimality is proven
@@ -667,6 +673,8 @@ class _Search:
     def offer(self, values: list[int], objective: int) -> bool:
         """Keep a roster if it beats the best; True if it did."""
         with self.lock:
+            if self.current_objective is None or objective < self.current_objective:
+                self.current, self.current_objective, self.stalled = values, objective, 0
             if self.objective is not None and objective >= self.objective:
                 return False
             self.best, self.objective = values, objective
@@ -778,7 +786,12 @@ def _free_cells(
       employees who could work it, whole horizon — the moves that fix cover;
     - ``days``: everyone over a window of ``size`` days, half the time centred on a day whose
       cover is penalised;
-    - ``block``: half the staff over a window of ``2 * size`` days.
+    - ``block``: half the staff over a window of ``2 * size`` days;
+    - ``weekdays``: ``size`` weekdays (e.g. Friday to Monday) in every week of the horizon, for
+      everyone, or one more weekday for a random half to three quarters of the staff. Weekend
+      limits, weekly rhythms and shift-type counts tie the same weekdays of different weeks
+      together, so this moves work between weeks where a window of days cannot (on instance 8
+      it took a roster from 1569 to 1390 in one 4 s sub-solve where windows proved nothing).
     """
     n, h = len(instance.staff), instance.horizon
     k = max(1, round(hood.size))
@@ -800,6 +813,13 @@ def _free_cells(
             centre = rng.choice(missed).day
             first = min(max(0, centre - width // 2), h - width)
         return {(e, d) for e in range(n) for d in range(first, first + width)}
+    if hood.kind == "weekdays":
+        count, staff = min(7, k), list(range(n))
+        if rng.random() < 0.5:
+            count = min(7, k + 1)
+            staff = rng.sample(staff, max(1, round(n * rng.uniform(0.5, 0.75))))
+        chosen_days = set(rng.sample(range(7), count))
+        return {(e, d) for e in staff for d in range(h) if d % 7 in chosen_days}
     # "block": half the staff over a window whose width follows the size.
     width = min(h, 2 * k)
     first = rng.randrange(h - width + 1)
@@ -807,34 +827,61 @@ def _free_cells(
     return {(e, d) for e in chosen for d in range(first, first + width)}
 
 
-def _sub_solve(search: _Search, free: set[tuple[int, int]], time_limit: float, seed: int) -> str:
-    """Re-optimise the free cells with every other cell fixed to the best roster.
+def _sub_solve(
+    search: _Search,
+    free: set[tuple[int, int]],
+    time_limit: float,
+    seed: int,
+    *,
+    sideways: bool = False,
+) -> str:
+    """Re-optimise the free cells with every other cell fixed to the current roster.
 
-    Returns the outcome: ``improved``, ``proven`` (nothing better exists in the neighbourhood)
-    or ``timeout``.
+    Asks for a strictly better roster, or with ``sideways`` for a different one that is no
+    worse: a step along a plateau of equally good rosters, which is how the search leaves a
+    roster whose every neighbourhood is proven to hold nothing better (instance 5 has many).
+    Returns the outcome: ``improved``, ``moved`` (sideways), ``proven`` (nothing better, or
+    nothing else as good, exists in the neighbourhood) or ``timeout``.
     """
     with search.lock:
-        best, objective = search.best, search.objective
-    assert best is not None and objective is not None
+        base, objective = search.current, search.current_objective
+    assert base is not None and objective is not None
     sub = search.cm.model.clone()
     proto = sub.proto
-    for key, var, value in zip(search.keys, search.vars, best, strict=True):
+    changed = []  # the free cells' shifts worked in the base roster
+    for key, var, value in zip(search.keys, search.vars, base, strict=True):
         if key[:2] not in free:
             # Fix the cell by shrinking the variable's domain: presolve then removes it.
             domain = proto.variables[var.index].domain
             domain.clear()
             domain.extend([value, value])
-    # Start from the best roster (a complete hint) and ask only for strictly better ones.
-    _hint(sub, search.vars, best)
-    sub.add(search.cm.objective_terms() <= objective - 1)
+        elif value:
+            changed.append(var)
+    # Start from the base roster (a complete hint).
+    _hint(sub, search.vars, base)
+    if sideways:
+        if not changed:
+            return "proven"
+        sub.add(search.cm.objective_terms() <= objective)
+        sub.add(sum(changed) <= len(changed) - 1)  # drop at least one shift it works now
+    else:
+        sub.add(search.cm.objective_terms() <= objective - 1)
     solver = _solver(time_limit, 1, seed)
     solver.parameters.linearization_level = 2  # strong LP bounds prove small neighbourhoods
     status = solver.solve(sub)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         values = [int(solver.boolean_value(v)) for v in search.vars]
-        if search.offer(values, round(solver.objective_value)):
+        value = round(solver.objective_value)
+        with search.lock:
+            if search.current_objective is not None and value <= search.current_objective:
+                if value < search.current_objective:
+                    search.stalled = 0  # a sideways step keeps the search in walking mode
+                search.current, search.current_objective = values, value
+        if search.offer(values, value):
             return "improved"
-        return "proven" if status == cp_model.OPTIMAL else "timeout"
+        return "moved" if sideways else "timeout"
+    with search.lock:
+        search.stalled += 1
     return "proven" if status == cp_model.INFEASIBLE else "timeout"
 
 
@@ -859,12 +906,15 @@ def _lns(
     while not search.done.is_set() and search.time_left() > 0.05:
         with search.lock:
             hood = _pick(hoods, settings.explore, rng)
-            roster = search.roster(search.best)
+            roster = search.roster(search.current)
             before = search.objective
+            # Stuck: every recent neighbourhood was proven empty or ran out of time. Walk
+            # sideways now and then to another roster as good as this one.
+            sideways = search.stalled >= settings.stall_before_sideways and rng.random() < 0.5
         free = _free_cells(search.instance, hood, roster, rng)
         started = time.monotonic()
         limit = min(settings.sub_time_s, search.time_left())
-        outcome = _sub_solve(search, free, limit, rng.randrange(1 << 30))
+        outcome = _sub_solve(search, free, limit, rng.randrange(1 << 30), sideways=sideways)
         with search.lock:
             gain = before - search.objective if outcome == "improved" else 0
             hood.adapt(outcome, gain, time.monotonic() - started)
@@ -903,7 +953,8 @@ def solve_instance(
     rng = random.Random(seed)
     n, h = len(instance.staff), instance.horizon
     initial = {"employees": min(n, 3), "cover": min(n, 3), "days": min(h, 7), "block": 4}
-    high = {"employees": n, "cover": n, "days": h, "block": max(1, h // 2)}
+    initial["weekdays"] = 3
+    high = {"employees": n, "cover": n, "days": h, "block": max(1, h // 2), "weekdays": 7}
     hoods = [_Neighbourhood(kind, initial[kind], 1, high[kind]) for kind in settings.neighbourhoods]
     bound_time = settings.bound_share * time_limit
 
