@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ortools.sat.python import cp_model
 from typer.testing import CliRunner
 
 from planner.cli import app
@@ -256,9 +257,8 @@ def test_solver_matches_brute_force_optimum(tiny: Instance, optimum: int, worker
 def _search_from(instance: Instance, roster: list[list[str]]) -> curtois._Search:
     """An LNS search state whose best and current roster is ``roster``."""
     start = time.monotonic()
-    search = curtois._Search(instance, curtois.build_model(instance), start, start + 60)
-    values = [int(roster[e][d] == s) for e, d, s in search.keys]
-    assert search.offer(values, check_roster(instance, roster)[1])
+    search = curtois._Search(instance, start, start + 60)
+    assert search.offer(roster, check_roster(instance, roster)[1])
     return search
 
 
@@ -284,18 +284,76 @@ def test_sub_solve_improves_then_walks_sideways_never_worse(tiny: Instance) -> N
     # From a worse roster, a strict sub-solve over every cell reaches the optimum ...
     assert curtois._sub_solve(search, everything, 10.0, 0) == "improved"
     assert search.objective == optimum
-    best = search.roster(search.best)
+    best = search.best
     assert check_roster(flat, best) == ([], optimum)
     # ... and then proves that nothing beats it.
     assert curtois._sub_solve(search, everything, 10.0, 0) == "proven"
     # A sideways step moves to another optimal roster that keeps every rule, and the best
     # roster is kept.
     assert curtois._sub_solve(search, everything, 10.0, 0, sideways=True) == "moved"
-    walked = search.roster(search.current)
+    walked = search.current
     assert walked != best
     assert check_roster(flat, walked) == ([], optimum)
     assert search.objective == search.current_objective == optimum
-    assert search.roster(search.best) == best
+    assert search.best == best
+
+
+def test_sub_model_of_some_rows_prices_the_whole_roster(tiny: Instance) -> None:
+    # The sub-model of employees {0, 2}, with employee 1's cover as a constant, must price
+    # every completion of VALID exactly as the checker does (less employee 1's requests).
+    others = curtois.cover_counts([VALID[1]])
+    sub = curtois.build_model(tiny, [0, 2], others)
+    assert {e for e, _, _ in sub.x} == {0, 2}
+    for (e, d, s), var in sub.x.items():
+        sub.model.add(var == int(VALID[e][d] == s))
+    solver = cp_model.CpSolver()
+    assert solver.solve(sub.model) == cp_model.OPTIMAL
+    outside = curtois._request_penalty(tiny, VALID, [1])
+    assert solver.objective_value + outside == check_roster(tiny, VALID)[1]
+
+
+def test_first_roster_is_built_row_by_row_and_keeps_every_rule(tiny: Instance) -> None:
+    start = time.monotonic()
+    search = curtois._Search(tiny, start, start + 30)
+    curtois._first_roster(search, seed=1)
+    assert search.best is not None
+    violations, penalty = check_roster(tiny, search.best)
+    assert violations == []
+    assert search.objective == penalty
+
+
+def test_first_roster_names_the_employee_whose_rules_admit_no_row(tiny: Instance) -> None:
+    # B may work at most 3 E shifts and nothing else, but must work 4 shifts' worth of minutes.
+    staff = list(tiny.staff)
+    staff[1] = dataclasses.replace(staff[1], min_minutes=4 * 480, max_minutes=4 * 480)
+    start = time.monotonic()
+    search = curtois._Search(dataclasses.replace(tiny, staff=staff), start, start + 30)
+    curtois._first_roster(search, seed=0)
+    assert search.best is None
+    assert search.infeasible is not None and "employee B" in search.infeasible
+    with pytest.raises(InfeasibleError, match="employee B"):
+        curtois.solve_instance(dataclasses.replace(tiny, staff=staff), time_limit=5, workers=2)
+
+
+def test_size_caps_keep_a_large_instance_answerable() -> None:
+    # 60 staff x 56 days x 6 shift types: over the full-model cap set here, so there is no
+    # bound solve and the search runs on capped sub-models only; it must still return a
+    # roster that keeps every hard rule, priced exactly.
+    shifts = {s: curtois.Shift(s, 480, ()) for s in "ABCDEF"}
+    contract = curtois.StaffContract(
+        "P", dict.fromkeys(shifts, 56), 56 * 480 * 5 // 7, 30 * 480, 5, 2, 2, 4
+    )
+    staff = [dataclasses.replace(contract, id=f"P{i}") for i in range(60)]
+    cover = [curtois.CoverRequirement(d, s, 6, 100, 1) for d in range(56) for s in shifts]
+    big = curtois.Instance("synthetic", 56, shifts, staff, {}, [], [], cover)
+    settings = curtois.SearchSettings(max_full_model_vars=10_000, max_sub_vars=2_000)
+    result = curtois.solve_instance(big, time_limit=8, workers=2, seed=0, settings=settings)
+    violations, penalty = check_roster(big, result.roster)
+    assert violations == []
+    assert penalty == result.objective
+    assert result.bound == 0.0  # no bound solve above the cap
+    assert all(hood.get("timeout", 0) >= 0 for hood in result.neighbourhoods.values())
+    assert sum(sum(hood.values()) for hood in result.neighbourhoods.values()) > 0
 
 
 def test_solver_reports_impossible_hard_rules(tiny: Instance) -> None:

@@ -26,12 +26,14 @@ the plain CP-SAT baseline) → :class:`Result` (roster, objective broken down, b
 from __future__ import annotations
 
 import csv
+import dataclasses
 import os
 import random
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -346,11 +348,17 @@ class _Parser:
 # ============================================================================================
 
 
+def cover_counts(roster: Roster) -> Counter[tuple[int, str]]:
+    """How many employees work each (day, shift) in ``roster``."""
+    return Counter((d, sid) for row in roster for d, sid in enumerate(row) if sid)
+
+
 def penalty_breakdown(instance: Instance, roster: Roster) -> dict[str, int]:
     """The benchmark's penalty of a roster per kind (:data:`PENALTY_KINDS`) plus ``total``."""
     terms = dict.fromkeys(PENALTY_KINDS, 0)
+    counts = cover_counts(roster)
     for c in instance.cover:
-        staffed = sum(1 for row in roster if row[c.day] == c.shift)
+        staffed = counts[c.day, c.shift]
         terms["cover_under"] += c.weight_under * max(0, c.requirement - staffed)
         terms["cover_over"] += c.weight_over * max(0, staffed - c.requirement)
     for r in instance.on_requests:
@@ -454,23 +462,39 @@ class CurtoisModel:
 
     model: cp_model.CpModel
     x: dict[tuple[int, int, str], cp_model.IntVar]  # (employee, day, shift) -> works it
-    works: list[list[cp_model.IntVar]]  # [employee][day]
+    works: list[list[cp_model.IntVar]]  # [i][day], for the i-th modelled employee
     penalties: list[Penalty]
+    employees: list[int]  # the employees whose rows are modelled (all, or an LNS subset)
 
     def objective_terms(self) -> cp_model.LinearExprT:
         return sum(p.weight * p.var for p in self.penalties)
 
 
-def build_model(instance: Instance) -> CurtoisModel:
-    """Build the CP-SAT model: all contract rules hard, cover and requests as named penalties."""
+def build_model(
+    instance: Instance,
+    employees: Sequence[int] | None = None,
+    fixed_cover: Mapping[tuple[int, str], int] | None = None,
+) -> CurtoisModel:
+    """Build the CP-SAT model: all contract rules hard, cover and requests as named penalties.
+
+    ``employees`` restricts the model to those employees' rows, and ``fixed_cover`` counts, per
+    ``(day, shift)``, the staff outside the model who already work it: every hard rule is about
+    one employee's row, so such a sub-model is exact for the rest of the roster held fixed. Its
+    objective is the whole penalty less the requests of the employees left out. The search
+    re-optimises a few rows this way at a cost that does not grow with the instance.
+    """
     model = cp_model.CpModel()
-    n_staff, h = len(instance.staff), instance.horizon
+    people = list(range(len(instance.staff))) if employees is None else list(employees)
+    chosen = set(people)
+    fixed = fixed_cover or {}
+    h = instance.horizon
     weekends = patterns.weekend_days(h, first_weekday=0)  # day 0 is a Monday
 
     # Variables: x[e, d, s] only where the shift is allowed (days off and "max 0" create none).
     x: dict[tuple[int, int, str], cp_model.IntVar] = {}
     shifts_by_day: list[list[dict[str, cp_model.IntVar]]] = []
-    for e, contract in enumerate(instance.staff):
+    for e in people:
+        contract = instance.staff[e]
         days = []
         for d in range(h):
             day = {}
@@ -482,8 +506,9 @@ def build_model(instance: Instance) -> CurtoisModel:
     # Hard rules, per employee, from the shared day-level patterns.
     works: list[list[cp_model.IntVar]] = []
     banned = [(a, b) for a, shift in instance.shifts.items() for b in shift.banned_next]
-    for e, contract in enumerate(instance.staff):
-        who, days = contract.id, shifts_by_day[e]
+    for e, days in zip(people, shifts_by_day, strict=True):
+        contract = instance.staff[e]
+        who = contract.id
         w = patterns.add_one_shift_per_day(model, days, name=who)
         works.append(w)
         patterns.add_forbidden_successions(model, days, banned, name=f"{who}.succession")
@@ -510,22 +535,25 @@ def build_model(instance: Instance) -> CurtoisModel:
     # Soft rules: requests as literals, cover as under/over integers with tight domains.
     penalties: list[Penalty] = []
     for r in instance.on_requests:
+        if r.employee not in chosen:
+            continue
         lit = x.get((r.employee, r.day, r.shift))
         # An on-request for a shift that cannot be worked is a constant penalty.
         penalties.append(Penalty("on_requests", r.weight, 1 if lit is None else lit.Not()))
     for r in instance.off_requests:
-        if (lit := x.get((r.employee, r.day, r.shift))) is not None:
+        if r.employee in chosen and (lit := x.get((r.employee, r.day, r.shift))) is not None:
             penalties.append(Penalty("off_requests", r.weight, lit))
     for c in instance.cover:
-        staffed = [x[e, c.day, c.shift] for e in range(n_staff) if (e, c.day, c.shift) in x]
+        staffed = [x[e, c.day, c.shift] for e in people if (e, c.day, c.shift) in x]
+        already = fixed.get((c.day, c.shift), 0)
         tag = f"{c.day},{c.shift}"
-        under = model.new_int_var(0, c.requirement, f"under[{tag}]")
-        over = model.new_int_var(0, max(0, len(staffed) - c.requirement), f"over[{tag}]")
-        model.add(sum(staffed) + under - over == c.requirement)
+        under = model.new_int_var(0, max(0, c.requirement - already), f"under[{tag}]")
+        over = model.new_int_var(0, max(0, len(staffed) + already - c.requirement), f"over[{tag}]")
+        model.add(sum(staffed) + under - over == c.requirement - already)
         penalties.append(Penalty("cover_under", c.weight_under, under))
         penalties.append(Penalty("cover_over", c.weight_over, over))
 
-    cm = CurtoisModel(model, x, works, penalties)
+    cm = CurtoisModel(model, x, works, penalties, people)
     # Objective, set once: the sum of every weighted penalty term.
     model.minimize(cm.objective_terms())
     return cm
@@ -614,12 +642,18 @@ NEIGHBOURHOODS = ("employees", "cover", "days", "block", "weekdays")
 class SearchSettings:
     """Tuning of :func:`solve_instance` (defaults measured on instances 6–8, see bench)."""
 
-    sub_time_s: float = 1.0  # wall-clock limit of one neighbourhood re-optimisation
+    sub_time_s: float = 1.0  # wall-clock limit of one neighbourhood re-optimisation ...
+    max_sub_time_s: float = 8.0  # ... growing up to this while the search is stuck
     bound_share: float = 0.3  # share of the time the full-model (bound) solve runs
     explore: float = 0.3  # chance of picking a neighbourhood kind at random
     # Fruitless sub-solves in a row after which half the sub-solves walk sideways.
     stall_before_sideways: int = 10
     neighbourhoods: tuple[str, ...] = NEIGHBOURHOODS
+    # Size caps that keep large instances (e.g. 150 staff x 364 days x 32 shifts) workable: the
+    # bound solve runs only on models up to this many cells, and a sub-model frees only as
+    # many employees as fit this many cells.
+    max_full_model_vars: int = 50_000
+    max_sub_vars: int = 40_000
 
 
 @dataclass
@@ -649,35 +683,37 @@ class _Neighbourhood:
 class _Search:
     """State shared by the full-model thread and the LNS threads, under one lock.
 
-    ``best`` holds one 0/1 value per ``x`` variable (in ``cm.x`` order) of the best roster.
+    Rosters are lists of rows, never changed once stored (a better one replaces them).
     """
 
-    def __init__(self, instance: Instance, cm: CurtoisModel, start: float, deadline: float) -> None:
-        self.instance, self.cm = instance, cm
-        self.keys = list(cm.x)
-        self.vars = [cm.x[k] for k in self.keys]
+    def __init__(self, instance: Instance, start: float, deadline: float) -> None:
+        self.instance = instance
         self.lock = threading.Lock()
         self.start, self.deadline = start, deadline
-        self.best: list[int] | None = None
+        self.best: Roster | None = None
         self.objective: int | None = None
         # The roster the LNS works from: the best one, or an equally good one it walked to.
-        self.current: list[int] | None = None
+        self.current: Roster | None = None
         self.current_objective: int | None = None
-        self.stalled = 0  # sub-solves since the current roster last changed
+        self.stalled = 0  # sub-solves since the current roster last improved
+        self.building = False  # a thread is building the first roster
         self.bound = 0.0
-        self.infeasible = False
+        self.infeasible: str | None = None  # why no roster exists, once proven
         self.done = threading.Event()  # set when the time is up or optimality is proven
         self.progress: list[tuple[float, int]] = []
         self.on_improve: Callable[[float, int], None] | None = None
 
-    def offer(self, values: list[int], objective: int) -> bool:
-        """Keep a roster if it beats the best; True if it did."""
+    def offer(self, roster: Roster, objective: int, *, sideways: bool = False) -> bool:
+        """Keep a roster as the current one if it is better (or, ``sideways``, no worse);
+        as the best one if it beats the best. True if it is a new best."""
         with self.lock:
             if self.current_objective is None or objective < self.current_objective:
-                self.current, self.current_objective, self.stalled = values, objective, 0
+                self.current, self.current_objective, self.stalled = roster, objective, 0
+            elif sideways and objective == self.current_objective:
+                self.current = roster  # a step along the plateau; still stalled
             if self.objective is not None and objective >= self.objective:
                 return False
-            self.best, self.objective = values, objective
+            self.best, self.objective = roster, objective
             seconds = time.monotonic() - self.start
             self.progress.append((seconds, objective))
             if objective <= self.bound + 1e-9:
@@ -692,28 +728,24 @@ class _Search:
             if self.objective is not None and self.objective <= self.bound + 1e-9:
                 self.done.set()
 
+    def proven_infeasible(self, why: str) -> None:
+        self.infeasible = why
+        self.done.set()
+
     def time_left(self) -> float:
         return self.deadline - time.monotonic()
-
-    def roster(self, values: list[int]) -> Roster:
-        """The roster whose x variables take ``values``."""
-        roster = [[""] * self.instance.horizon for _ in self.instance.staff]
-        for (e, d, s), v in zip(self.keys, values, strict=True):
-            if v:
-                roster[e][d] = s
-        return roster
 
 
 class _FullModelCallback(cp_model.CpSolverSolutionCallback):
     """Hands every roster the full-model solve finds to the shared search."""
 
-    def __init__(self, search: _Search) -> None:
+    def __init__(self, search: _Search, cm: CurtoisModel) -> None:
         super().__init__()
-        self.search = search
+        self.search, self.cm = search, cm
 
     def on_solution_callback(self) -> None:
-        values = [int(self.boolean_value(v)) for v in self.search.vars]
-        self.search.offer(values, round(self.objective_value))
+        roster = _extract(self.cm, self.search.instance, self.boolean_value)
+        self.search.offer(roster, round(self.objective_value))
         if self.search.done.is_set():
             self.stop_search()
 
@@ -727,22 +759,170 @@ def _hint(model: cp_model.CpModel, xs: list[cp_model.IntVar], values: list[int])
     hint.values.extend(values)
 
 
-def _first_roster(search: _Search, seed: int) -> None:
-    """Find any roster that keeps the hard rules, ignoring the penalties.
+def _request_penalty(instance: Instance, roster: Roster, employees: Sequence[int]) -> int:
+    """The on- and off-request penalties of ``employees`` in ``roster``."""
+    who = set(employees)
+    on = sum(
+        r.weight
+        for r in instance.on_requests
+        if r.employee in who and roster[r.employee][r.day] != r.shift
+    )
+    off = sum(
+        r.weight
+        for r in instance.off_requests
+        if r.employee in who and roster[r.employee][r.day] == r.shift
+    )
+    return on + off
 
-    Without an objective CP-SAT finds one in well under a second on instances where the
-    objective-guided search needs over 20 s (instance 8): the LNS can start from it at once.
+
+def _solve_rows(
+    instance: Instance,
+    base: Roster,
+    free: set[tuple[int, int]],
+    time_limit: float,
+    seed: int,
+    *,
+    cut: int | None = None,
+    sideways: bool = False,
+) -> tuple[str, Roster | None]:
+    """Re-optimise the ``free`` (employee, day) cells of ``base``, every other cell fixed.
+
+    Builds the sub-model of the freed employees only (:func:`build_model` with the others'
+    cover as a constant), fixes their cells outside ``free``, hints ``base`` and asks for a
+    penalty (over the whole roster) of at most ``cut`` (none: any roster). With ``sideways``
+    the new roster must also drop at least one shift ``base`` works in the free cells.
+    Returns (``solved`` = optimal in the neighbourhood | ``feasible`` | ``infeasible`` |
+    ``timeout``, the new roster or None).
     """
-    model = search.cm.model.clone()
-    model.clear_objective()
-    solver = _solver(search.time_left(), 1, seed)
-    status = solver.solve(model)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        values = [int(solver.boolean_value(v)) for v in search.vars]
-        search.offer(values, penalty_breakdown(search.instance, search.roster(values))["total"])
-    elif status == cp_model.INFEASIBLE:
-        search.infeasible = True
-        search.done.set()
+    people = sorted({e for e, _ in free})
+    chosen = set(people)
+    others = Counter(
+        (d, sid)
+        for e, row in enumerate(base)
+        if e not in chosen
+        for d, sid in enumerate(row)
+        if sid
+    )
+    cm = build_model(instance, people, others)
+    proto = cm.model.proto
+    xs, values, worked = [], [], []
+    for (e, d, sid), var in cm.x.items():
+        value = int(base[e][d] == sid)
+        if (e, d) in free:
+            xs.append(var)
+            values.append(value)
+            if value:
+                worked.append(var)
+        else:
+            # Fix the cell by shrinking the variable's domain: presolve then removes it.
+            domain = proto.variables[var.index].domain
+            domain.clear()
+            domain.extend([value, value])
+    _hint(cm.model, xs, values)
+    # The requests of the employees left out are a constant the sub-model does not see.
+    outside = _request_penalty(instance, base, [e for e in range(len(base)) if e not in chosen])
+    if cut is not None:
+        cm.model.add(cm.objective_terms() <= cut - outside)
+    if sideways:
+        if not worked:
+            return "infeasible", None
+        cm.model.add(sum(worked) <= len(worked) - 1)
+    solver = _solver(time_limit, 1, seed)
+    solver.parameters.linearization_level = 2  # strong LP bounds prove small neighbourhoods
+    status = solver.solve(cm.model)
+    if status == cp_model.INFEASIBLE:
+        return "infeasible", None
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return "timeout", None
+    roster = [list(row) if e in chosen else row for e, row in enumerate(base)]
+    for e in people:
+        roster[e] = [""] * instance.horizon
+    for (e, d, sid), var in cm.x.items():
+        if solver.boolean_value(var):
+            roster[e][d] = sid
+    return ("solved" if status == cp_model.OPTIMAL else "feasible"), roster
+
+
+def _one_shift_type(instance: Instance, e: int) -> Instance:
+    """``instance`` with employee ``e`` limited to the one shift type giving the most minutes."""
+    contract = instance.staff[e]
+    best = max(
+        instance.shifts,
+        key=lambda s: (
+            min(contract.max_shifts.get(s, 0), instance.horizon) * instance.shifts[s].minutes
+        ),
+    )
+    only = dataclasses.replace(contract, max_shifts={best: contract.max_shifts.get(best, 0)})
+    staff = [only if k == e else c for k, c in enumerate(instance.staff)]
+    return dataclasses.replace(instance, staff=staff)
+
+
+def _first_roster(search: _Search, seed: int) -> None:
+    """Build a roster one employee at a time, each row the best for the cover left so far.
+
+    Every hard rule concerns one employee's row, so rows can be chosen one by one: employee
+    ``e``'s sub-model sees the cover given by the rows placed before it. One row is a small
+    model, so this works at any size; when the rows so far took too long for the time left
+    (very large instances), the remaining rows only keep the rules, penalties unseen. If some
+    employee's rules admit no row at all, the instance is proven impossible, naming them.
+    """
+    instance = search.instance
+    n, h = len(instance.staff), instance.horizon
+    rules_only = dataclasses.replace(instance, on_requests=[], off_requests=[], cover=[])
+    rng = random.Random(seed)
+    order = list(range(n))
+    rng.shuffle(order)
+    roster: Roster = [[""] * h for _ in range(n)]
+    started = time.monotonic()
+    for i, e in enumerate(order):
+        if search.done.is_set() or search.time_left() <= 0:
+            return
+        left = n - i
+        per_row = (time.monotonic() - started) / i if i else 0.0
+        hurry = per_row * left > 0.5 * search.time_left()
+        budget = max(0.1, 0.4 * search.time_left() / left)
+        free = {(e, d) for d in range(h)}
+        outcome, rows = "timeout", None
+        if not hurry:
+            outcome, rows = _solve_rows(instance, roster, free, budget, rng.randrange(1 << 30))
+        if rows is None and outcome == "timeout":
+            # Out of time for the penalties: any row that keeps the rules will do, first
+            # tried with one shift type only (a far smaller model on instances with dozens).
+            limit = max(1.0, budget)
+            outcome, rows = _solve_rows(
+                _one_shift_type(rules_only, e), roster, free, limit, rng.randrange(1 << 30)
+            )
+            if rows is None:
+                outcome, rows = _solve_rows(rules_only, roster, free, limit, rng.randrange(1 << 30))
+        if rows is None:
+            if outcome == "infeasible":
+                search.proven_infeasible(
+                    f"employee {instance.staff[e].id}: contract (shift limits, minutes, "
+                    "consecutive-day and weekend limits, days off) admits no roster"
+                )
+            return  # out of time
+        roster[e] = rows[e]
+    search.offer(roster, penalty_breakdown(instance, roster)["total"])
+
+
+def _who_has_no_row(instance: Instance) -> str:
+    """Name the employees whose own rules admit no row (cover and requests are soft, so an
+    impossible instance always has at least one)."""
+    rules_only = dataclasses.replace(instance, on_requests=[], off_requests=[], cover=[])
+    empty: Roster = [[""] * instance.horizon for _ in instance.staff]
+    stuck = [
+        contract.id
+        for e, contract in enumerate(instance.staff)
+        if _solve_rows(rules_only, empty, {(e, d) for d in range(instance.horizon)}, 5.0, 0)[0]
+        == "infeasible"
+    ]
+    if not stuck:
+        return "the hard rules admit no roster"
+    names = ", ".join(stuck[:5]) + (f" and {len(stuck) - 5} more" if len(stuck) > 5 else "")
+    return (
+        f"employee {names}: contract (shift limits, minutes, consecutive-day and weekend "
+        "limits, days off) admits no roster"
+    )
 
 
 def _full_model_solve(search: _Search, seed: int, time_limit: float) -> None:
@@ -752,27 +932,68 @@ def _full_model_solve(search: _Search, seed: int, time_limit: float) -> None:
     these instances (1040–1046 vs 1056 on instance 7, where the default level proves 29); its
     LP-guided search also finds good first rosters.
     """
+    cm = build_model(search.instance)
     solver = _solver(min(time_limit, search.time_left()), 1, seed)
     solver.parameters.linearization_level = 2
     solver.best_bound_callback = search.raise_bound
-    status = solver.solve(search.cm.model, _FullModelCallback(search))
+    status = solver.solve(cm.model, _FullModelCallback(search, cm))
     if status == cp_model.OPTIMAL:
         search.raise_bound(solver.objective_value)
         search.done.set()
     elif status == cp_model.INFEASIBLE:
-        search.infeasible = True
-        search.done.set()
+        search.proven_infeasible(_who_has_no_row(search.instance))
     else:
         search.raise_bound(solver.best_objective_bound)
 
 
 def _penalised_cover(instance: Instance, roster: Roster) -> list[CoverRequirement]:
     """Cover requirements the roster misses (under or over)."""
-    return [
-        c
-        for c in instance.cover
-        if sum(1 for row in roster if row[c.day] == c.shift) != c.requirement
-    ]
+    counts = cover_counts(roster)
+    return [c for c in instance.cover if counts[c.day, c.shift] != c.requirement]
+
+
+def _cap_employees(
+    free: set[tuple[int, int]], most: int, rng: random.Random
+) -> set[tuple[int, int]]:
+    """Keep the cells of at most ``most`` of the freed employees (the sub-model's size cap)."""
+    people = sorted({e for e, _ in free})
+    if len(people) <= most:
+        return free
+    kept = set(rng.sample(people, most))
+    return {(e, d) for e, d in free if e in kept}
+
+
+def _sub_solve(
+    search: _Search,
+    free: set[tuple[int, int]],
+    time_limit: float,
+    seed: int,
+    *,
+    sideways: bool = False,
+) -> str:
+    """Re-optimise the free cells with every other cell fixed to the current roster.
+
+    Asks for a strictly better roster, or with ``sideways`` for a different one that is no
+    worse: a step along a plateau of equally good rosters, which is how the search leaves a
+    roster whose every neighbourhood is proven to hold nothing better (instance 5 has many).
+    Returns the outcome: ``improved``, ``moved`` (sideways), ``proven`` (nothing better, or
+    nothing else as good, exists in the neighbourhood) or ``timeout``.
+    """
+    with search.lock:
+        base, objective = search.current, search.current_objective
+    assert base is not None and objective is not None
+    cut = objective if sideways else objective - 1
+    outcome, roster = _solve_rows(
+        search.instance, base, free, time_limit, seed, cut=cut, sideways=sideways
+    )
+    if roster is None:
+        with search.lock:
+            search.stalled += 1
+        return "proven" if outcome == "infeasible" else "timeout"
+    value = penalty_breakdown(search.instance, roster)["total"]
+    if search.offer(roster, value, sideways=sideways):
+        return "improved"
+    return "moved" if sideways else "timeout"
 
 
 def _free_cells(
@@ -827,64 +1048,6 @@ def _free_cells(
     return {(e, d) for e in chosen for d in range(first, first + width)}
 
 
-def _sub_solve(
-    search: _Search,
-    free: set[tuple[int, int]],
-    time_limit: float,
-    seed: int,
-    *,
-    sideways: bool = False,
-) -> str:
-    """Re-optimise the free cells with every other cell fixed to the current roster.
-
-    Asks for a strictly better roster, or with ``sideways`` for a different one that is no
-    worse: a step along a plateau of equally good rosters, which is how the search leaves a
-    roster whose every neighbourhood is proven to hold nothing better (instance 5 has many).
-    Returns the outcome: ``improved``, ``moved`` (sideways), ``proven`` (nothing better, or
-    nothing else as good, exists in the neighbourhood) or ``timeout``.
-    """
-    with search.lock:
-        base, objective = search.current, search.current_objective
-    assert base is not None and objective is not None
-    sub = search.cm.model.clone()
-    proto = sub.proto
-    changed = []  # the free cells' shifts worked in the base roster
-    for key, var, value in zip(search.keys, search.vars, base, strict=True):
-        if key[:2] not in free:
-            # Fix the cell by shrinking the variable's domain: presolve then removes it.
-            domain = proto.variables[var.index].domain
-            domain.clear()
-            domain.extend([value, value])
-        elif value:
-            changed.append(var)
-    # Start from the base roster (a complete hint).
-    _hint(sub, search.vars, base)
-    if sideways:
-        if not changed:
-            return "proven"
-        sub.add(search.cm.objective_terms() <= objective)
-        sub.add(sum(changed) <= len(changed) - 1)  # drop at least one shift it works now
-    else:
-        sub.add(search.cm.objective_terms() <= objective - 1)
-    solver = _solver(time_limit, 1, seed)
-    solver.parameters.linearization_level = 2  # strong LP bounds prove small neighbourhoods
-    status = solver.solve(sub)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        values = [int(solver.boolean_value(v)) for v in search.vars]
-        value = round(solver.objective_value)
-        with search.lock:
-            if search.current_objective is not None and value <= search.current_objective:
-                if value < search.current_objective:
-                    search.stalled = 0  # a sideways step keeps the search in walking mode
-                search.current, search.current_objective = values, value
-        if search.offer(values, value):
-            return "improved"
-        return "moved" if sideways else "timeout"
-    with search.lock:
-        search.stalled += 1
-    return "proven" if status == cp_model.INFEASIBLE else "timeout"
-
-
 def _pick(hoods: list[_Neighbourhood], explore: float, rng: random.Random) -> _Neighbourhood:
     """Choose a neighbourhood kind: untried first, then mostly by recent gain per second."""
     untried = [hd for hd in hoods if hd.rate == float("inf")]
@@ -896,24 +1059,35 @@ def _pick(hoods: list[_Neighbourhood], explore: float, rng: random.Random) -> _N
 
 
 def _lns(
-    search: _Search, hoods: list[_Neighbourhood], settings: SearchSettings, rng: random.Random
+    search: _Search,
+    hoods: list[_Neighbourhood],
+    settings: SearchSettings,
+    rng: random.Random,
+    most_people: int,
 ) -> None:
     """Improve the best roster one neighbourhood at a time until the search is done."""
-    if search.best is None and not search.done.is_set():
+    with search.lock:
+        build = search.best is None and not search.building
+        search.building = search.building or build
+    if build:  # one thread builds the first roster; the others wait for it
         _first_roster(search, rng.randrange(1 << 30))
     while search.best is None and not search.done.is_set() and search.time_left() > 0.05:
-        time.sleep(0.05)  # no roster found yet: wait for the full-model solve to find one
+        time.sleep(0.05)  # no roster found yet: wait for the other thread to find one
     while not search.done.is_set() and search.time_left() > 0.05:
         with search.lock:
             hood = _pick(hoods, settings.explore, rng)
-            roster = search.roster(search.current)
-            before = search.objective
+            roster, before = search.current, search.objective
             # Stuck: every recent neighbourhood was proven empty or ran out of time. Walk
             # sideways now and then to another roster as good as this one.
-            sideways = search.stalled >= settings.stall_before_sideways and rng.random() < 0.5
-        free = _free_cells(search.instance, hood, roster, rng)
+            stalled = search.stalled
+            sideways = stalled >= settings.stall_before_sideways and rng.random() < 0.5
+        assert roster is not None and before is not None
+        free = _cap_employees(_free_cells(search.instance, hood, roster, rng), most_people, rng)
         started = time.monotonic()
-        limit = min(settings.sub_time_s, search.time_left())
+        # The longer the search is stuck, the longer each sub-solve may run: the large
+        # neighbourhoods that still hold something better need seconds, not a second.
+        patience = 1 + stalled / settings.stall_before_sideways
+        limit = min(settings.sub_time_s * patience, settings.max_sub_time_s, search.time_left())
         outcome = _sub_solve(search, free, limit, rng.randrange(1 << 30), sideways=sideways)
         with search.lock:
             gain = before - search.objective if outcome == "improved" else 0
@@ -931,58 +1105,64 @@ def solve_instance(
 ) -> Result:
     """Solve an instance: a full-model solve for the bound, and large-neighbourhood search.
 
-    1. Build the model once. 2. One thread solves the whole model with a single CP-SAT worker
-    and strong LP cuts for ``bound_share`` of the time: the lower bound, and good first
-    rosters. 3. The other ``workers - 1`` threads (and then that one too) run a
-    large-neighbourhood search from the best roster so far (starting, if need be, from any
-    roster that keeps the hard rules): free a few employees, the employees who could fix a
-    missed cover, everyone over a window of days, or half the staff over a window; fix every
-    other cell; re-optimise with a short single-worker solve; keep any improvement.
+    1. One thread solves the whole model with a single CP-SAT worker and strong LP cuts for
+    ``bound_share`` of the time: the lower bound, and good first rosters (skipped when the
+    model has more than ``max_full_model_vars`` cells: the bound is then 0). 2. The other
+    ``workers - 1`` threads build a first roster one employee at a time
+    (:func:`_first_roster`). 3. Then every thread runs a large-neighbourhood search from the
+    current roster: free a few employees, the employees who could fix a missed cover,
+    everyone over a window of days, half the staff over a window, or the same weekdays of every
+    week; re-optimise the freed employees' rows in a sub-model of their own (the others' cover
+    a constant) with a short single-worker solve; keep any improvement, and when stuck also
+    take equally good rosters (a walk along the plateau) and give sub-solves longer.
     Neighbourhood sizes adapt (grow when a sub-problem is solved to the end without improving,
-    shrink when it runs out of time) and kinds that gain more per second are picked more.
-    4. Stop at the time limit, or as soon as the best roster meets the bound.
-    ``on_improve(seconds, objective)`` is called on each better roster.
+    shrink when it runs out of time), kinds that gain more per second are picked more, and no
+    sub-model holds more than about ``max_sub_vars`` cells. 4. Stop at the time limit, or as
+    soon as the best roster meets the bound. ``on_improve(seconds, objective)`` is called on
+    each better roster.
 
     Raises :class:`InfeasibleError` if the hard rules admit no roster, and
     :class:`PlannerError` if none was found within the time limit.
     """
     settings = settings or SearchSettings()
     start = time.monotonic()
-    search = _Search(instance, build_model(instance), start, start + time_limit)
+    search = _Search(instance, start, start + time_limit)
     search.on_improve = on_improve
     rng = random.Random(seed)
     n, h = len(instance.staff), instance.horizon
+    cells_per_employee = h * max(1, len(instance.shifts))
+    most_people = max(2, settings.max_sub_vars // cells_per_employee)
     initial = {"employees": min(n, 3), "cover": min(n, 3), "days": min(h, 7), "block": 4}
     initial["weekdays"] = 3
     high = {"employees": n, "cover": n, "days": h, "block": max(1, h // 2), "weekdays": 7}
     hoods = [_Neighbourhood(kind, initial[kind], 1, high[kind]) for kind in settings.neighbourhoods]
-    bound_time = settings.bound_share * time_limit
+    full_model = n * cells_per_employee <= settings.max_full_model_vars
 
     def bound_then_lns(child: random.Random) -> None:
-        _full_model_solve(search, seed, bound_time)
-        _lns(search, hoods, settings, child)
+        if full_model:
+            _full_model_solve(search, seed, settings.bound_share * time_limit)
+        _lns(search, hoods, settings, child, most_people)
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         jobs = [pool.submit(bound_then_lns, random.Random(rng.randrange(1 << 30)))]
         for _ in range(workers - 1):
             child = random.Random(rng.randrange(1 << 30))
-            jobs.append(pool.submit(_lns, search, hoods, settings, child))
+            jobs.append(pool.submit(_lns, search, hoods, settings, child, most_people))
         for job in jobs:
             job.result()
     if search.best is None:
         if search.infeasible:
             raise InfeasibleError(
-                f"{instance.name}: no roster satisfies the hard rules (days off, shift limits, "
-                "minutes, consecutive-day and weekend limits conflict); check SECTION_STAFF"
+                f"{instance.name}: no roster satisfies the hard rules: {search.infeasible}; "
+                "check SECTION_STAFF and SECTION_DAYS_OFF"
             )
         raise PlannerError(
             f"{instance.name}: no roster found within {time_limit:g} s; raise --time-limit"
         )
-    roster = search.roster(search.best)
-    breakdown = penalty_breakdown(instance, roster)
+    breakdown = penalty_breakdown(instance, search.best)
     return Result(
         instance.name,
-        roster,
+        search.best,
         breakdown["total"],
         breakdown,
         search.bound,
