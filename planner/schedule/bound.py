@@ -1,41 +1,81 @@
-"""A valid lower bound on the stage-1 objective: the LP relaxation of its cover and cost terms.
+"""A valid lower bound on the stage-1 objective: LP relaxations, week by week and whole horizon.
 
-The stage-1 objective is a sum of non-negative penalties; dropping fairness, requests,
-preferences and start-time changes and relaxing every Boolean to ``[0, 1]`` and the sequence
-rules (rest, banned sequences, consecutive days) away leaves a linear program whose optimum can
-only be lower. What is kept, with the solver's own integer coefficients (so the bound is in the
-same units as the objective):
+The stage-1 objective is a sum of non-negative penalties. Relaxing every Boolean to ``[0, 1]``
+and dropping some rules and terms leaves a linear program whose optimum can only be lower. What
+is kept, with the solver's own integer coefficients (so the bound is in the same units as the
+objective):
 
 - cover: ``under[g, t] + Σ cover × heads >= need`` and ``over >= Σ cover × heads - need``;
-- per person and day at most one shift, per week at most ``7 - days off`` shifts, and the weekly
+- per person and day at most one shift; per week at most ``7 - days off`` shifts and the weekly
   paid-minute minimum and maximum (a candidate's scaled by its ``hired`` value in ``[0, 1]``);
-- labour cost per paid minute and hire cost per candidate.
+  at most ``max_consecutive_days`` shifts in any window of that many days plus one; the backup
+  cap over the horizon; rest and banned sequences as "at most one of these two shifts" rows
+  (each a valid inequality of the 0/1 rota);
+- the lunch-room rule (``rules.add_break_capacity``) as an upper bound on the heads of each
+  (day, option, group): the largest head count it allows (the convex hull of the allowed counts
+  lies below it). On the sample it caps the 6 h part-time shifts at 2 heads a group;
+- labour cost per paid minute, hire cost once per candidate (one ``hired`` variable for the
+  whole horizon, as in the model);
+- the linear soft terms exactly: non-preferred shifts and refused time-off requests;
+- fairness as in the model, ``excess >= 100 × count - share × team total`` with ``excess >= 0``
+  (its LP relaxation: the model's integer excess satisfies it).
 
-People with the same skills, options, ramp-up, weekly bounds and costs are merged into one class
-with a multiplicity (the relaxation of identical people is the relaxation of their sum). Weeks are
-solved one at a time: a candidate's hire and a backup's horizon cap link the weeks, so each week
-gets its own hire variable paying ``1 / weeks`` of the hire cost and the whole backup cap — a
-further relaxation, still a valid bound. GLOP solves each week's LP in well under a second.
+Dropped (each penalty is >= 0, so dropping it only lowers the bound): start-time changes and
+burnout indicators.
+
+People with the same skills, options, ramp-up, weekly bounds, costs, requests, preferences and
+contract are merged into one class with a multiplicity ``m``: every row of the class is the sum
+of its members' rows, so any rota of the members gives a feasible point of the class's LP with
+the same objective, except fairness, where ``Σ max(0, a_p) >= max(0, Σ a_p)`` makes the class's
+excess a lower bound on its members' excesses.
+
+Two LPs, the larger proved value wins (:func:`lp_bound_parts`): each week alone (GLOP, fast;
+further relaxed as :func:`_build` explains) and the whole horizon (HiGHS interior point; GLOP's
+simplex took over 6 minutes on it). Measured on the sample scenario with ``out/requirement.csv``
+(rota found in 60 s: ~661,500), loaded 2-core machine:
+
+=====================================================  ========  =======
+bound                                                   value     time
+=====================================================  ========  =======
+week by week, cover + cost only (the previous bound)    548,381   8 s
+  + lunch-room caps                                     566,883   4 s
+week by week, all rows above                            570,809   6 s
+whole horizon, all rows above                           588,563   14 s
+=====================================================  ========  =======
 """
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 import numpy as np
 from ortools.linear_solver import pywraplp
 
-from planner.schedule.model import COVER_SCALE, RotaData
+from planner.schedule.model import COVER_SCALE, HOLIDAY_DATES, RotaData, lunch_room_ok
 from planner.schedule.rules import OBJ_SCALE, _weight
 
-__all__ = ["lp_bound"]
+__all__ = ["LpBound", "lp_bound", "lp_bound_parts"]
+
+
+@dataclasses.dataclass(frozen=True)
+class LpBound:
+    """The LP bound (currency units) and the LP optimum's value per objective term."""
+
+    value: float
+    parts: dict[str, float]
+    seconds: float
+    how: str  # "whole horizon" or "week by week"
 
 
 def _classes(data: RotaData) -> dict[tuple, list[int]]:
     """People grouped by everything the LP sees about them."""
     out: dict[tuple, list[int]] = defaultdict(list)
     for p, person in enumerate(data.people):
+        member = person.member
         key = (
             person.candidate,
             person.kind,
@@ -47,133 +87,410 @@ def _classes(data: RotaData) -> dict[tuple, list[int]]:
             round(person.cost_per_min * 1e6),
             round(person.hire_cost * 100),
             p in data.hired_before,
+            tuple(member.preferred_shifts),
+            tuple((r.start, r.end, r.weight) for r in member.time_off_requests),
+            member.contract_hours,
+            member.max_hours_total,
+            data.backup_used_min.get(p, 0),
+            data.run_before.get(p, 0),
+            tuple(sorted((k, v) for (k, q), v in data.fair_before.items() if q == p)),
         )
         out[key].append(p)
     return out
 
 
-def lp_bound(data: RotaData, *, deadline: float | None = None) -> float:
-    """Lower bound on the stage-1 objective (currency units).
+def _fair_kinds(data: RotaData) -> dict[str, Callable[[int, int], bool]]:
+    """The fairness kinds of ``rules.add_fairness``: does option ``o`` of day ``d`` count."""
+    return {
+        "weekend": lambda d, o: data.days[d].weekday() >= 5,
+        "late": lambda d, o: data.options[d][o].category in ("late", "night"),
+        "holiday": lambda d, o: (data.days[d].month, data.days[d].day) in HOLIDAY_DATES,
+    }
 
-    0 (no bound) if GLOP is unavailable or ``deadline`` (a ``time.perf_counter()`` instant)
-    passes before every week is solved: a partial sum would still be a bound, but the weeks
-    left out would make it a poor one, and the caller then keeps the analytic bound.
+
+def _conflicts(data: RotaData) -> dict[tuple[int, int], list[int]]:
+    """``(d, o) -> options of day d+1`` that break the rest or banned-sequence rule after it."""
+    rules = data.scenario.rules
+    rest_ns = round(rules.min_rest_h * 3600 * 10**9)
+    templates = data.scenario.shifts
+    banned: set[tuple[str, str]] = set()
+    for a, b in rules.banned_sequences:
+        left = [t.name for t in templates if a in (t.name, t.category)]
+        right = [t.name for t in templates if b in (t.name, t.category)]
+        banned |= {(x, y) for x in left for y in right}
+    out: dict[tuple[int, int], list[int]] = {}
+    for d in range(len(data.days) - 1):
+        for o1, first in enumerate(data.options[d]):
+            bad = [
+                o2
+                for o2, second in enumerate(data.options[d + 1])
+                if second.start.value - first.end.value < rest_ns
+                or (first.name, second.name) in banned
+            ]
+            if bad:
+                out[d, o1] = bad
+    return out
+
+
+#: Time of the whole-horizon LP as a multiple of the week-by-week LPs' (measured ~2.5 on the
+#: sample), with a margin: the joint LP is tried only when that much time is left.
+JOINT_TIME_FACTOR = 3.0
+
+#: Solver of the whole-horizon LP (HiGHS ships with ortools).
+JOINT_SOLVER = "HIGHS_LP"
+
+#: HiGHS settings of the joint LP: interior point (the sample's 49k columns, 27k rows: 14-19 s
+#: on a loaded 2-core machine, vs over 6 min with GLOP's simplex and over 2.5 min with HiGHS's
+#: own simplex), no crossover (the IPM's optimal status puts the objective within ~1e-9 of the
+#: optimum; we shave 1e-6), one thread (CP-SAT searches on the other cores meanwhile).
+JOINT_PARAMS = "solver = ipm\nrun_crossover = off\nthreads = 1\noutput_flag = false\n"
+
+
+def lp_bound(data: RotaData, *, deadline: float | None = None) -> float:
+    """Lower bound on the stage-1 objective (currency units); 0 when none was proved.
+
+    ``deadline`` is a ``time.perf_counter()`` instant: no LP runs past it (an unfinished LP
+    proves nothing) and the caller keeps its analytic bound.
     """
-    weights = data.scenario.schedule.weights
+    found = lp_bound_parts(data, deadline=deadline)
+    return 0.0 if found is None else found.value
+
+
+def lp_bound_parts(
+    data: RotaData,
+    *,
+    deadline: float | None = None,
+    joint: bool = True,
+    joint_after: threading.Event | None = None,
+) -> LpBound | None:
+    """The best LP bound proved before ``deadline`` with its breakdown per term, or None.
+
+    First the week-by-week LP (each week alone, GLOP, about a second a week on the sample):
+    a valid bound on its own (see :func:`_build`). Then, if ``joint`` and time is left, the
+    LP of the whole horizon (HiGHS interior point), which links the weeks (backup caps, hires,
+    fairness, rest and runs across week ends) and is never weaker than the weekly sum: a point
+    of it, cut to one week, is a point of that week's LP at no higher cost. The larger proved
+    value is returned. ``joint_after``: start the whole-horizon LP only once this event is
+    set (the caller's single-core phase is over), or skip it if the deadline comes first.
+    """
+    started = time.perf_counter()
+    total = 0.0
+    parts: dict[str, float] = defaultdict(float)
+    for week in data.weeks:
+        if deadline is not None and time.perf_counter() > deadline:
+            return None
+        found = _solve(data, week, "GLOP", "", deadline)
+        if found is None:
+            return None
+        total += found.value
+        for term, value in found.parts.items():
+            parts[term] += value
+    weekly_s = time.perf_counter() - started
+    best = LpBound(total, dict(parts), weekly_s, "week by week")
+    if joint and joint_after is not None:
+        wait = None if deadline is None else max(0.0, deadline - time.perf_counter())
+        joint = joint_after.wait(wait)
+    # The joint LP took ~2.5x the weekly ones on the sample; skip it when it cannot finish
+    # (it would only take CPU from the search).
+    fits = deadline is None or deadline - time.perf_counter() > JOINT_TIME_FACTOR * weekly_s
+    if joint and fits and len(data.weeks) > 1:
+        found = _solve(data, None, JOINT_SOLVER, JOINT_PARAMS, deadline)
+        if found is not None and found.value > best.value:
+            best = dataclasses.replace(found, seconds=time.perf_counter() - started)
+    return best
+
+
+def _solve(
+    data: RotaData, days: list[int] | None, solver_id: str, params: str, deadline: float | None
+) -> LpBound | None:
+    """Build and solve the LP of ``days`` (None: the whole horizon); None if not proved."""
+    started = time.perf_counter()
+    solver = pywraplp.Solver.CreateSolver(solver_id)
+    if solver is None:  # pragma: no cover - GLOP and HiGHS ship with ortools
+        return None
+    if params:
+        solver.SetSolverSpecificParametersAsString(params)
+    parts, constant = _build(data, solver, days)
+    if deadline is not None:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return None
+        solver.SetTimeLimit(max(1, int(left * 1000)))
+    if solver.Solve() != pywraplp.Solver.OPTIMAL:
+        return None  # never claim a bound the LP did not prove
+    # The solvers' optimum is exact to their tolerance; shave a hair so it never overclaims.
+    value = (solver.Objective().Value() * (1 - 1e-6) + constant) / OBJ_SCALE
+    breakdown = {
+        term: sum(v.solution_value() * c for v, c in terms) / OBJ_SCALE
+        for term, terms in parts.items()
+    }
+    breakdown["under_cover"] = breakdown.get("under_cover", 0.0) + constant / OBJ_SCALE
+    how = "whole horizon" if days is None else "week by week"
+    return LpBound(value, breakdown, time.perf_counter() - started, how)
+
+
+def _lunch_caps(data: RotaData, days: list[int]) -> dict[tuple[int, int], int]:
+    """``(d, o) -> most heads of one group`` the lunch-room rule allows on that option.
+
+    ``rules.add_break_capacity`` restricts the head count of each (day, option, group) to the
+    values ``lunch_room_ok`` accepts; the largest of them is a valid upper bound (the LP may
+    take any value below it). Options without a binding cap are left out. The rule depends on
+    the template and paid minutes only, so each is checked once.
+    """
+    top = len(data.people)
+    by_kind: dict[tuple[str, int], int | None] = {}
+    caps = {}
+    for d in days:
+        for o, opt in enumerate(data.options[d]):
+            kind = (opt.name, opt.paid_min)
+            if kind not in by_kind:
+                allowed = [n for n in range(top + 1) if lunch_room_ok(data, d, o, n)]
+                by_kind[kind] = max(allowed) if len(allowed) <= top else None
+            if by_kind[kind] is not None:
+                caps[d, o] = by_kind[kind]
+    return caps
+
+
+def _build(
+    data: RotaData, solver: pywraplp.Solver, days: list[int] | None
+) -> tuple[dict[str, list[tuple[pywraplp.Variable, float]]], float]:
+    """Rows and objective of the LP of ``days`` (a week, or None for the whole horizon).
+
+    Returns the objective terms per soft goal (to report the LP's breakdown) and the constant
+    under-cover of intervals nobody can reach. A week's LP is a relaxation of the whole LP
+    restricted to that week: each candidate pays ``1 / (weeks with options)`` of its hire in
+    each such week (one ``hired`` variable per week; the 0/1 rota has them all equal, so the
+    shares add up to the whole hire), a backup keeps its whole horizon cap in every week,
+    fairness is dropped, runs and rest are checked inside the week only, and an interval that
+    shifts of two weeks can cover gets no cover row at all (dropping a penalty row).
+    """
+    scenario = data.scenario
+    weights = scenario.schedule.weights
+    rules = scenario.rules
     interval_h = data.interval_min / 60
     w_under = _weight(weights.under_cover * interval_h / COVER_SCALE)
     w_over = _weight(weights.over_cover * interval_h / COVER_SCALE)
+    w_pref = _weight(weights.shift_preference)
     factor = weights.labour_cost
-    rules = data.scenario.rules
-    classes = _classes(data)
-    n_weeks = len(data.weeks)
-    interval_day = data.interval_day() if len(data.grid) else np.array([], dtype=int)
-    total = 0.0
-    for w, week in enumerate(data.weeks):
-        if deadline is not None and time.perf_counter() > deadline:
-            return 0.0
-        solver = pywraplp.Solver.CreateSolver("GLOP")
-        if solver is None:  # pragma: no cover - GLOP ships with ortools
-            return 0.0
-        inf = solver.infinity()
-        objective = solver.Objective()
-        cover_terms: dict[tuple[int, int], list[tuple[pywraplp.Variable, float]]] = defaultdict(
-            list
-        )
-        heads: dict[tuple[int, int, int, float], list[pywraplp.Variable]] = defaultdict(list)
-        off = (
-            rules.min_days_off_per_week
-            if len(week) == 7
-            else (rules.min_days_off_per_week * len(week)) // 7
-        )
-        for members in classes.values():
-            person = data.people[members[0]]
-            m = float(len(members))
-            scale: pywraplp.Variable | float = m
-            if person.candidate and members[0] not in data.hired_before:
-                if not any(d in person.options for d in week):
-                    continue
-                hired = solver.NumVar(0.0, m, "")
-                share = 1.0 / n_weeks
-                objective.SetCoefficient(
-                    hired, _weight(person.hire_cost * factor * data.hire_cost_share) * share
-                )
-                scale = hired
-            week_ct = solver.Constraint(-inf, 0.0)  # Σ minutes - max × scale <= 0
-            min_ct = solver.Constraint(0.0, inf)  # Σ minutes - min × scale >= 0
-            days_ct = solver.Constraint(-inf, 0.0)  # Σ shifts - (len - off) × scale <= 0
-            cap = person.week_max[w]
-            if person.member.kind == "backup" and person.member.max_hours_total is not None:
-                cap = min(cap, round(person.member.max_hours_total * 60))
-            any_var = False
-            for d in week:
-                opts = person.options.get(d, [])
-                if not opts:
-                    continue
-                day_ct = solver.Constraint(-inf, 0.0)  # Σ shifts of the day <= scale
-                prod = person.productivity.get(d, 1.0)
-                for o in opts:
-                    opt = data.options[d][o]
-                    cost = _weight(opt.paid_min * person.cost_per_min * factor)
-                    for g in person.groups:
-                        x = solver.NumVar(0.0, inf, "")
-                        any_var = True
-                        objective.SetCoefficient(x, cost)
-                        day_ct.SetCoefficient(x, 1.0)
-                        days_ct.SetCoefficient(x, 1.0)
-                        week_ct.SetCoefficient(x, float(opt.paid_min))
-                        min_ct.SetCoefficient(x, float(opt.paid_min))
-                        heads[d, o, g, prod].append(x)
-                _set_scale(day_ct, scale, 1.0, upper=True)
-            if not any_var:
+    inf = solver.infinity()
+    objective = solver.Objective()
+    parts: dict[str, list[tuple[pywraplp.Variable, float]]] = defaultdict(list)
+    n_days = len(data.days)
+    chosen = set(range(n_days)) if days is None else set(days)
+    weeks = [(w, week) for w, week in enumerate(data.weeks) if set(week) & chosen]
+    conflicts = _conflicts(data)
+    lunch_caps = _lunch_caps(data, sorted(chosen))
+    fair_kinds = _fair_kinds(data) if weights.fairness > 0 and days is None else {}
+    eligible_fair = [
+        p
+        for p, person in enumerate(data.people)
+        if not person.candidate and person.kind != "backup" and person.member.contract_hours > 0
+    ]
+    total_contract = sum(data.people[p].member.contract_hours for p in eligible_fair)
+    # kind -> per class: (count terms, members' summed share, carried count)
+    fair_counts: dict[str, list[tuple[list[pywraplp.Variable], int, int]]] = defaultdict(list)
+
+    def cost(var: pywraplp.Variable, coef: float, term: str) -> None:
+        if coef:
+            objective.SetCoefficient(var, objective.GetCoefficient(var) + coef)
+            parts[term].append((var, coef))
+
+    def at_most(terms: list[pywraplp.Variable], scale: pywraplp.Variable | float, cap: float):
+        """Σ terms <= cap × scale (a row)."""
+        if isinstance(scale, float):
+            ct = solver.Constraint(-inf, cap * scale)
+        else:
+            ct = solver.Constraint(-inf, 0.0)
+            ct.SetCoefficient(scale, -cap)
+        for v in terms:
+            ct.SetCoefficient(v, ct.GetCoefficient(v) + 1.0)
+        return ct
+
+    heads: dict[tuple[int, int, int, float], list[pywraplp.Variable]] = defaultdict(list)
+    limit = rules.max_consecutive_days
+    for members in _classes(data).values():
+        p0 = members[0]
+        person = data.people[p0]
+        member = person.member
+        m = float(len(members))
+        options = {d: opts for d, opts in person.options.items() if d in chosen}
+        if not options:
+            continue
+        scale: pywraplp.Variable | float = m
+        if person.candidate and p0 not in data.hired_before:
+            hired = solver.NumVar(0.0, m, "")
+            share = 1.0
+            if days is not None:
+                active = sum(1 for week in data.weeks if any(d in person.options for d in week))
+                share = 1.0 / max(1, active)
+            hire = _weight(person.hire_cost * factor * data.hire_cost_share) * share
+            cost(hired, hire, "hire_cost")
+            scale = hired
+        # shifts[d][o] -> the class's variables of option o on day d (one per skill group)
+        shifts: dict[int, dict[int, list[pywraplp.Variable]]] = {}
+        requested = {
+            d: sum(
+                _weight(weights.time_off_request * r.weight)
+                for r in member.time_off_requests
+                if r.start <= data.days[d] <= r.end
+            )
+            for d in options
+        }
+        for d, opts in options.items():
+            prod = person.productivity.get(d, 1.0)
+            today: dict[int, list[pywraplp.Variable]] = {}
+            for o in opts:
+                opt = data.options[d][o]
+                today[o] = []
+                for g in person.groups:
+                    x = solver.NumVar(0.0, inf, "")
+                    cost(x, _weight(opt.paid_min * person.cost_per_min * factor), "labour_cost")
+                    cost(x, requested[d], "time_off_request")
+                    if member.preferred_shifts and opt.name not in member.preferred_shifts:
+                        cost(x, w_pref, "shift_preference")
+                    today[o].append(x)
+                    heads[d, o, g, prod].append(x)
+            shifts[d] = today
+            at_most([x for xs in today.values() for x in xs], scale, 1.0)
+        # Weekly days off, minimum and maximum paid minutes.
+        for w, week in weeks:
+            in_week = [(d, o, x) for d in week for o, xs in shifts.get(d, {}).items() for x in xs]
+            if not in_week:
                 continue
-            _set_scale(week_ct, scale, float(cap), upper=True)
-            _set_scale(days_ct, scale, float(len(week) - off), upper=True)
-            _set_scale(min_ct, scale, float(person.week_min[w]), upper=False)
-        # One head-count column per (day, option, group, ramp level) carries the cover, so
-        # the cover rows stay short however many classes there are (a 4x faster build).
-        for (d, o, g, prod), xs in heads.items():
-            y = solver.NumVar(0.0, inf, "")
-            link = solver.Constraint(0.0, 0.0)
-            link.SetCoefficient(y, 1.0)
-            for x in xs:
-                link.SetCoefficient(x, -1.0)
-            for t, c in data.options[d][o].cover.items():
-                coef = round(c * prod)
-                if coef:
-                    cover_terms[g, t].append((y, float(coef)))
-        in_week = np.isin(interval_day, week)
-        constant = 0.0
-        for g in range(data.need.shape[0]):
-            for t in np.nonzero(in_week)[0]:
-                need = float(data.need[g, t])
-                terms = cover_terms.get((g, int(t)), [])
-                if not terms:
-                    constant += w_under * need
-                    continue
-                if need > 0:
-                    under = solver.NumVar(0.0, need, "")
-                    objective.SetCoefficient(under, w_under)
-                    ct = solver.Constraint(need, inf)
-                    ct.SetCoefficient(under, 1.0)
-                    for x, c in terms:
-                        ct.SetCoefficient(x, c)
-                if w_over > 0:
-                    over = solver.NumVar(0.0, inf, "")
-                    objective.SetCoefficient(over, w_over)
-                    ct = solver.Constraint(-inf, need)
-                    ct.SetCoefficient(over, -1.0)
-                    for x, c in terms:
-                        ct.SetCoefficient(x, c)
-        objective.SetMinimization()
-        if solver.Solve() != pywraplp.Solver.OPTIMAL:
-            return 0.0  # never claim a bound the LP did not prove
-        # GLOP's optimum is exact to its tolerance; shave a hair so rounding never overclaims.
-        total += objective.Value() * (1 - 1e-6) + constant
-    return total / OBJ_SCALE
+            off = (
+                rules.min_days_off_per_week
+                if len(week) == 7
+                else (rules.min_days_off_per_week * len(week)) // 7
+            )
+            at_most([x for _, _, x in in_week], scale, float(len(week) - off))
+            hi = solver.Constraint(-inf, 0.0)
+            lo = solver.Constraint(0.0, inf)
+            for d, o, x in in_week:
+                minutes = float(data.options[d][o].paid_min)
+                hi.SetCoefficient(x, minutes)
+                lo.SetCoefficient(x, minutes)
+            _scale_bound(hi, scale, float(person.week_max[w]), upper=True)
+            _scale_bound(lo, scale, float(person.week_min[w]), upper=False)
+        # Backup cap over the horizon (a week alone keeps the whole cap: a relaxation).
+        if member.kind == "backup" and member.max_hours_total is not None:
+            left = max(0, round(member.max_hours_total * 60) - data.backup_used_min.get(p0, 0))
+            ct = solver.Constraint(-inf, left * m)
+            for d, today in shifts.items():
+                for o, xs in today.items():
+                    for x in xs:
+                        ct.SetCoefficient(x, float(data.options[d][o].paid_min))
+        # Consecutive days: any limit + 1 days in a row hold at most `limit` shifts; days before
+        # the horizon count as worked for the run carried in (whole horizon only).
+        before = data.run_before.get(p0, 0) if days is None else 0
+        lo_day, hi_day = min(chosen), max(chosen)
+        for first in range(lo_day - min(before, limit), hi_day - limit + 1):
+            window = range(first, first + limit + 1)
+            carried = sum(1 for d in window if d < 0)
+            terms = [x for d in window for xs in shifts.get(d, {}).values() for x in xs]
+            if terms and sum(1 for d in window if d in shifts) + carried > limit:
+                at_most(terms, scale, float(limit - carried))
+        # Rest and banned sequences: shift o today excludes its conflicting shifts tomorrow.
+        for d, today in shifts.items():
+            tomorrow = shifts.get(d + 1)
+            if not tomorrow:
+                continue
+            for o, xs in today.items():
+                bad = [x for o2 in conflicts.get((d, o), []) for x in tomorrow.get(o2, [])]
+                if bad:
+                    at_most(xs + bad, scale, 1.0)
+        # Fairness counts of eligible people (summed over the class).
+        if p0 in eligible_fair:
+            for kind, hit in fair_kinds.items():
+                lits = [
+                    x
+                    for d, today in shifts.items()
+                    for o, xs in today.items()
+                    if hit(d, o)
+                    for x in xs
+                ]
+                carried = sum(data.fair_before.get((kind, p), 0) for p in members)
+                if lits or carried:
+                    share = round(COVER_SCALE * member.contract_hours / total_contract)
+                    fair_counts[kind].append((lits, share * len(members), carried))
+    # Fairness: excess >= 100 × count - share × total, excess >= 0.
+    w_fair = _weight(weights.fairness / COVER_SCALE)
+    for rows in fair_counts.values():
+        if len(rows) < 2:  # the model needs two people to compare; one class is skipped
+            continue
+        total = solver.NumVar(0.0, inf, "")
+        carried_total = float(sum(c for _, _, c in rows))
+        link = solver.Constraint(carried_total, carried_total)
+        link.SetCoefficient(total, 1.0)
+        for lits, _, _ in rows:
+            for x in lits:
+                link.SetCoefficient(x, link.GetCoefficient(x) - 1.0)
+        for lits, share, carried in rows:
+            excess = solver.NumVar(0.0, inf, "")
+            cost(excess, w_fair, "fairness")
+            ct = solver.Constraint(float(COVER_SCALE * carried), inf)
+            ct.SetCoefficient(excess, 1.0)
+            ct.SetCoefficient(total, float(share))
+            for x in lits:
+                ct.SetCoefficient(x, ct.GetCoefficient(x) - float(COVER_SCALE))
+    # One head-count column per (day, option, group, ramp level) carries the cover, so the
+    # cover rows stay short however many classes there are (a 4x faster build); the lunch-room
+    # cap bounds the heads of each (day, option, group) over its ramp levels.
+    cover_terms: dict[tuple[int, int], list[tuple[pywraplp.Variable, float]]] = defaultdict(list)
+    lunch_rows: dict[tuple[int, int, int], pywraplp.Constraint] = {}
+    for (d, o, g, prod), xs in heads.items():
+        y = solver.NumVar(0.0, inf, "")
+        link = solver.Constraint(0.0, 0.0)
+        link.SetCoefficient(y, 1.0)
+        for x in xs:
+            link.SetCoefficient(x, -1.0)
+        if (d, o) in lunch_caps:
+            if (d, o, g) not in lunch_rows:
+                lunch_rows[d, o, g] = solver.Constraint(-inf, float(lunch_caps[d, o]))
+            lunch_rows[d, o, g].SetCoefficient(y, 1.0)
+        for t, c in data.options[d][o].cover.items():
+            coef = round(c * prod)
+            if coef:
+                cover_terms[g, t].append((y, float(coef)))
+    # Intervals: an interval some option outside ``days`` can cover gets no row (a week's LP
+    # cannot see that help); one nobody can cover is a constant shortfall, counted in the week
+    # of its own day.
+    interval_day = data.interval_day() if len(data.grid) else []
+    outside = np.zeros(data.need.shape[1], dtype=bool)
+    if days is not None:
+        for d in range(n_days):
+            if d in chosen:
+                continue
+            for opt in data.options[d]:
+                outside[list(opt.cover)] = True
+    constant = 0.0
+    for g in range(data.need.shape[0]):
+        for t in range(data.need.shape[1]):
+            if outside[t] or interval_day[t] not in chosen:
+                continue
+            need = float(data.need[g, t])
+            terms = cover_terms.get((g, t), [])
+            if not terms:
+                constant += w_under * need
+                continue
+            if need > 0:
+                under = solver.NumVar(0.0, need, "")
+                cost(under, w_under, "under_cover")
+                ct = solver.Constraint(need, inf)
+                ct.SetCoefficient(under, 1.0)
+                for x, c in terms:
+                    ct.SetCoefficient(x, c)
+            if w_over > 0:
+                over = solver.NumVar(0.0, inf, "")
+                cost(over, w_over, "over_cover")
+                ct = solver.Constraint(-inf, need)
+                ct.SetCoefficient(over, -1.0)
+                for x, c in terms:
+                    ct.SetCoefficient(x, c)
+    objective.SetMinimization()
+    return parts, constant
 
 
-def _set_scale(
+def _scale_bound(
     ct: pywraplp.Constraint, scale: pywraplp.Variable | float, coef: float, *, upper: bool
 ) -> None:
     """Move ``coef × scale`` into the row: a variable term, or the row's constant bound."""

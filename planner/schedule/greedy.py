@@ -62,6 +62,7 @@ class _State:
         self.backup_cap = caps
         # (day, option) -> cover as arrays, shared by copies (read-only once made)
         self.cover_arrays: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self.int_cover: dict[tuple[int, int, float], tuple[np.ndarray, np.ndarray]] = {}
         self.longest = {
             p: max(
                 (data.options[d][o].paid_min for d, opts in person.options.items() for o in opts),
@@ -80,6 +81,22 @@ class _State:
                 np.fromiter(cover.values(), dtype=np.float64, count=len(cover)),
             )
         return self.cover_arrays[key]
+
+    def cover_of(self, p: int, d: int, o: int) -> tuple[np.ndarray, np.ndarray]:
+        """Grid indices and integer coverage of ``p`` working option ``o`` on day ``d``.
+
+        The option's cover times the person's ramp-up that day, rounded as the model rounds it;
+        cached per (day, option, ramp level), shared by copies (the local search calls this
+        ~250,000 times a minute).
+        """
+        prod = self.data.people[p].productivity.get(d, 1.0)
+        key = (d, o, prod)
+        found = self.int_cover.get(key)
+        if found is None:
+            idx, cov = self.cover(d, o)
+            found = (idx, np.rint(cov * prod).astype(np.int64))
+            self.int_cover[key] = found
+        return found
 
     def copy(self) -> _State:
         """An independent copy (to try a candidate and revert)."""
@@ -152,7 +169,10 @@ class _State:
     def _rest_ok(self, p: int, d: int, o: int, extra: tuple[int, int] | None = None) -> bool:
         """Rest and banned sequences of ``o`` on day ``d`` against ``p``'s shifts (+ ``extra``)."""
         data = self.data
-        mine = {e: v[0] for e, v in self.work[p].items() if abs(e - d) <= 2}
+        work = self.work[p]
+        # Only days d-2 .. d+2 matter (looked up, not scanned: this is the local search's
+        # inner loop).
+        mine = {e: work[e][0] for e in (d - 2, d - 1, d + 1, d + 2) if e in work}
         if extra is not None:
             mine[extra[0]] = extra[1]
         opt = data.options[d][o]
@@ -175,9 +195,7 @@ class _State:
     def remove(self, p: int, d: int) -> None:
         """Undo ``p``'s shift of day ``d`` (exactly, by recomputing that group's tallies)."""
         o, g = self.work[p].pop(d)
-        idx, cov = self.cover(d, o)
-        prod = self.data.people[p].productivity.get(d, 1.0)
-        c = np.rint(cov * prod).astype(np.int64)
+        idx, c = self.cover_of(p, d, o)
         # Give back over-cover first, then the cover that had met need.
         over = self.over[g, idx]
         back_over = np.minimum(over, c)
@@ -190,18 +208,14 @@ class _State:
 
     def gain(self, p: int, d: int, o: int, g: int) -> tuple[int, int]:
         """(under-cover saved, over-cover added) by the shift, ×COVER_SCALE head-intervals."""
-        idx, cov = self.cover(d, o)
-        prod = self.data.people[p].productivity.get(d, 1.0)
-        c = np.rint(cov * prod).astype(np.int64)
+        idx, c = self.cover_of(p, d, o)
         rem = self.rem[g, idx]
         saved = np.minimum(c, rem)
         return int(saved.sum()), int((c - saved).sum())
 
     def add(self, p: int, d: int, o: int, g: int) -> None:
         """Commit the shift."""
-        idx, cov = self.cover(d, o)
-        prod = self.data.people[p].productivity.get(d, 1.0)
-        c = np.rint(cov * prod).astype(np.int64)
+        idx, c = self.cover_of(p, d, o)
         rem = self.rem[g, idx]
         saved = np.minimum(c, rem)
         self.rem[g, idx] = rem - saved

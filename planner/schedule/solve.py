@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from ortools.sat.python import cp_model
 from planner.errors import InfeasibleError, PlannerError
 from planner.scenario import Scenario
 from planner.schedule import rules
-from planner.schedule.bound import lp_bound
+from planner.schedule.bound import LpBound, lp_bound_parts
 from planner.schedule.breaks import Break, place_breaks
 from planner.schedule.greedy import greedy_start
 from planner.schedule.model import (
@@ -414,9 +415,11 @@ def _solve_by_lns(
     settings = data.scenario.schedule
     if _start_from(rv, start, settings) != cp_model.FEASIBLE:
         return None
+    priced = time.perf_counter()
     status, solver = _fixed_solve(rv)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
+    price_s = time.perf_counter() - priced
     bound = _analytic_bound(data)
     points: list[tuple[float, float, float]] = []
 
@@ -429,8 +432,9 @@ def _solve_by_lns(
     objective = round(solver.objective_value)
     report(objective)
     values = list(solver.response_proto.solution)
-    # Keep ~0.6 s for pricing the final rota.
-    deadline = t0 + time_limit_s - 0.6
+    # Keep time for pricing the final rota: as long as pricing the start took, with a margin
+    # (~0.6 s on the sample, but ~10 s for the 200-person variant, which overran its limit).
+    deadline = t0 + time_limit_s - max(0.6, 1.2 * price_s)
     values, objective, stats = _lns(
         rv,
         values,
@@ -951,6 +955,23 @@ def build_rota(
         max(0.5 * total, total - reserve - stage2_floor),
     )
     n_cells = len(data.people) * len(data.days)
+    # The LP bound runs in a thread: the week-by-week LPs (~6 s of one core on the sample) from
+    # the start, beside the greedy (pure Python on one core); the whole-horizon LP (~14 s) once
+    # the greedy is done, beside CP-SAT. Measured on the sample on a loaded 2-core machine:
+    # both LPs after the greedy, the joint one missed its deadline (1 run of 2); both beside the
+    # greedy, its local search got less CPU and the rota ended ~8k worse (664-673k in 6 runs vs
+    # 661-663k in 3). It may run into stage 2, which keeps to its own deadline (stopped halfway
+    # through stage 2 instead, the joint LP missed that in 1 run of 2, and the run still took
+    # 60.4 s: on a machine loaded by other jobs stage 2 overruns by 1-2 s either way). Fast
+    # mode (the hiring search) keeps the analytic bound.
+    pool = None if fast else ThreadPoolExecutor(max_workers=1)
+    lp_deadline = started + total - reserve
+    greedy_done = threading.Event()
+    lp_future = (
+        pool.submit(lp_bound_parts, data, deadline=lp_deadline, joint_after=greedy_done)
+        if pool is not None
+        else None
+    )
     # A coverage-aware greedy start (every hard rule), then our LNS on the whole horizon.
     # Measured on the sample: the greedy alone 769k, + 10 s of its local search 669k, + 25 s
     # 662k; 30 s of CP-SAT LNS from the greedy alone only reached 755k. So the local search gets
@@ -962,11 +983,7 @@ def build_rota(
         else None
     )
     timings["greedy_s"] = round(time.perf_counter() - started, 2)
-    # The LP bound (Python model building, then GLOP) runs in a thread while CP-SAT, which
-    # releases the GIL, searches; fast mode (the hiring search) keeps the analytic bound.
-    pool = None if fast else ThreadPoolExecutor(max_workers=1)
-    lp_deadline = started + total - reserve
-    lp_future = pool.submit(lp_bound, data, deadline=lp_deadline) if pool is not None else None
+    greedy_done.set()
     stage1 = None
     if start is not None:
         left = max(2.0, stage1_limit - (time.perf_counter() - started))
@@ -1049,16 +1066,20 @@ def build_rota(
         summary["lns_moves"] = {k: list(v) for k, v in stage1.lns_moves.items()}
     lower, source = _analytic_bound(data), "contract minimums (analytic)"
     if lp_future is not None:
-        # Wait only while the time limit allows; a week's LP still running then finishes in the
-        # background and the thread stops at the next week (``deadline``), answering nothing.
+        # Wait only while the time limit allows: every LP of the thread stops at ``deadline``
+        # (the whole-horizon LP is then dropped and the week-by-week one kept).
+        found: LpBound | None
         try:
-            lp = lp_future.result(timeout=max(0.0, lp_deadline + 1.0 - time.perf_counter()))
+            found = lp_future.result(timeout=max(0.0, lp_deadline + 1.0 - time.perf_counter()))
         except FuturesTimeout:
-            lp = 0.0
+            found = None
         pool.shutdown(wait=False)
         timings["lp_bound_s"] = round(time.perf_counter() - started, 2)
-        if lp > lower:
-            lower, source = lp, "LP relaxation of cover and cost (GLOP, week by week)"
+        if found is not None and found.value > lower:
+            lower = found.value
+            source = f"LP relaxation ({found.how})"
+            # what the LP optimum spends per soft goal: where the rota could still gain
+            summary["bound_parts"] = {k: round(v, 2) for k, v in sorted(found.parts.items())}
     if lower > summary["best_bound"]:  # a valid bound the solver had not proved in its time
         summary["best_bound"] = round(lower, 2)
         summary["gap"] = _gap(stage1.objective, lower)
