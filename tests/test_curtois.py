@@ -356,6 +356,23 @@ def test_size_caps_keep_a_large_instance_answerable() -> None:
     assert sum(sum(hood.values()) for hood in result.neighbourhoods.values()) > 0
 
 
+def test_restart_starts_a_new_descent_and_keeps_the_best(tiny: Instance) -> None:
+    search = _search_from(tiny, VALID)
+    valid_penalty = check_roster(tiny, VALID)[1]
+    assert not search.should_restart()  # the descent has only just begun
+    # Pretend the descent reached its plateau after 1 s and then stalled for 20 s.
+    now = time.monotonic()
+    search.descent_started, search.last_big_gain = now - 21, now - 20
+    assert search.should_restart()
+    assert not search.should_restart()  # one restart at a time
+    worse = [["E", "E", "", "", "", "", ""], ["", "", "", "", "", "", ""], VALID[2]]
+    worse_penalty = valid_penalty + 100
+    search.restart(worse, worse_penalty)
+    assert search.current == worse and search.current_objective == worse_penalty
+    assert search.best == VALID and search.objective == valid_penalty
+    assert not search.should_restart()  # a new descent has just begun
+
+
 def test_solver_reports_impossible_hard_rules(tiny: Instance) -> None:
     # Everyone must work at least 3 shifts but at most 2: no roster.
     staff = [dataclasses.replace(c, max_consecutive=1, max_minutes=960) for c in tiny.staff]

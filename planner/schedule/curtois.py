@@ -653,6 +653,7 @@ class SearchSettings:
     # bound solve runs only on models up to this many cells, and a sub-model frees only as
     # many employees as fit this many cells.
     max_full_model_vars: int = 50_000
+    restarts: bool = True  # restart a descent that stalled (see _Search.should_restart)
     max_sub_vars: int = 40_000
 
 
@@ -696,7 +697,11 @@ class _Search:
         self.current: Roster | None = None
         self.current_objective: int | None = None
         self.stalled = 0  # sub-solves since the current roster last improved
-        self.building = False  # a thread is building the first roster
+        self.building = False  # a thread is building the first roster (or a restart)
+        # When the current descent began and when it last gained more than 1%: a descent
+        # that reached its plateau quickly and then stalled for long is restarted.
+        self.descent_started = start
+        self.last_big_gain = start
         self.bound = 0.0
         self.infeasible: str | None = None  # why no roster exists, once proven
         self.done = threading.Event()  # set when the time is up or optimality is proven
@@ -708,6 +713,8 @@ class _Search:
         as the best one if it beats the best. True if it is a new best."""
         with self.lock:
             if self.current_objective is None or objective < self.current_objective:
+                if self.current_objective is None or objective < 0.99 * self.current_objective:
+                    self.last_big_gain = time.monotonic()
                 self.current, self.current_objective, self.stalled = roster, objective, 0
             elif sideways and objective == self.current_objective:
                 self.current = roster  # a step along the plateau; still stalled
@@ -721,6 +728,27 @@ class _Search:
         if self.on_improve:
             self.on_improve(seconds, objective)
         return True
+
+    def restart(self, roster: Roster, objective: int) -> None:
+        """Make ``roster`` the current one, worse or not; a new best is kept as usual."""
+        self.offer(roster, objective)
+        with self.lock:
+            self.current, self.current_objective, self.stalled = roster, objective, 0
+            self.descent_started = self.last_big_gain = time.monotonic()
+            self.building = False
+
+    def should_restart(self) -> bool:
+        """True when the current descent has stalled for twice as long as it took (10 s at
+        least) and the time left allows another descent as long."""
+        now = time.monotonic()
+        with self.lock:
+            descent = self.last_big_gain - self.descent_started
+            if self.building or now - self.last_big_gain < max(10.0, 2 * descent):
+                return False
+            if self.deadline - now < 1.5 * descent + 5.0:
+                return False
+            self.building = True
+            return True
 
     def raise_bound(self, bound: float) -> None:
         with self.lock:
@@ -857,7 +885,7 @@ def _one_shift_type(instance: Instance, e: int) -> Instance:
     return dataclasses.replace(instance, staff=staff)
 
 
-def _first_roster(search: _Search, seed: int) -> None:
+def _first_roster(search: _Search, seed: int, *, restart: bool = False) -> None:
     """Build a roster one employee at a time, each row the best for the cover left so far.
 
     Every hard rule concerns one employee's row, so rows can be chosen one by one: employee
@@ -865,6 +893,8 @@ def _first_roster(search: _Search, seed: int) -> None:
     model, so this works at any size; when the rows so far took too long for the time left
     (very large instances), the remaining rows only keep the rules, penalties unseen. If some
     employee's rules admit no row at all, the instance is proven impossible, naming them.
+    With ``restart`` the new roster becomes the current one even if it is worse (the best
+    roster is kept): a fresh start for the search, in another employee order.
     """
     instance = search.instance
     n, h = len(instance.staff), instance.horizon
@@ -902,7 +932,11 @@ def _first_roster(search: _Search, seed: int) -> None:
                 )
             return  # out of time
         roster[e] = rows[e]
-    search.offer(roster, penalty_breakdown(instance, roster)["total"])
+    objective = penalty_breakdown(instance, roster)["total"]
+    if restart:
+        search.restart(roster, objective)
+    else:
+        search.offer(roster, objective)
 
 
 def _who_has_no_row(instance: Instance) -> str:
@@ -1003,8 +1037,9 @@ def _free_cells(
 
     - ``employees``: ``size`` random employees, whole horizon (their totals, weekends and
       shift counts are global, so moving work around needs their whole row);
-    - ``cover``: pick a shift-day whose cover is penalised in ``roster`` and free ``size``
-      employees who could work it, whole horizon — the moves that fix cover;
+    - ``cover``: pick a shift-day whose cover is penalised in ``roster``; free, whole horizon,
+      ``size`` employees: half who could fill it (or leave it, if over-covered), half from
+      where the work would come (or go) — the moves that fix cover;
     - ``days``: everyone over a window of ``size`` days, half the time centred on a day whose
       cover is penalised;
     - ``block``: half the staff over a window of ``2 * size`` days;
@@ -1018,9 +1053,37 @@ def _free_cells(
     k = max(1, round(hood.size))
     if hood.kind == "cover" and (missed := _penalised_cover(instance, roster)):
         c = rng.choice(missed)
-        able = [e for e in range(n) if c.shift in instance.allowed_shifts(e, c.day)]
-        chosen = rng.sample(able, min(len(able), k))
-        # Fill up with others when few can work it: the freed work has to go somewhere.
+        counts = cover_counts(roster)
+        short = counts[c.day, c.shift] < c.requirement
+
+        def could_fill(e: int, m: CoverRequirement) -> bool:
+            return roster[e][m.day] != m.shift and m.shift in instance.allowed_shifts(e, m.day)
+
+        # Half the freed employees can move onto the cell (or off it, when it is over-covered),
+        # half are where that work comes from (working an over-covered cell, for a short one)
+        # or goes to (able to fill a short cell, for an over-covered one).
+        if short:
+            near = [e for e in range(n) if could_fill(e, c)]
+            partners = {
+                e
+                for m in missed
+                if counts[m.day, m.shift] > m.requirement
+                for e in range(n)
+                if roster[e][m.day] == m.shift
+            }
+        else:
+            near = [e for e in range(n) if roster[e][c.day] == c.shift]
+            partners = {
+                e
+                for m in missed
+                if counts[m.day, m.shift] < m.requirement
+                for e in range(n)
+                if could_fill(e, m)
+            }
+        chosen = rng.sample(near, min(len(near), max(1, k // 2)))
+        partners -= set(chosen)
+        chosen += rng.sample(sorted(partners), min(len(partners), k - len(chosen)))
+        # Fill up with others: the moved work has to go somewhere.
         others = [e for e in range(n) if e not in chosen]
         chosen += rng.sample(others, min(len(others), k - len(chosen)))
         return {(e, d) for e in chosen for d in range(h)}
@@ -1074,6 +1137,11 @@ def _lns(
     while search.best is None and not search.done.is_set() and search.time_left() > 0.05:
         time.sleep(0.05)  # no roster found yet: wait for the other thread to find one
     while not search.done.is_set() and search.time_left() > 0.05:
+        if settings.restarts and search.should_restart():
+            # A deep local optimum (instance 5: every neighbourhood up to all staff on six
+            # weekdays proven empty): start a new descent from a new roster.
+            _first_roster(search, rng.randrange(1 << 30), restart=True)
+            continue
         with search.lock:
             hood = _pick(hoods, settings.explore, rng)
             roster, before = search.current, search.objective
