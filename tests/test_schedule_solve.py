@@ -35,6 +35,11 @@ def test_tables_follow_the_conventions_and_agree() -> None:
     result = build_rota(scenario, requirement, time_limit_s=2.0, progress=lambda *p: seen.append(p))
     assert seen and seen == result.progress
     assert all(bound <= obj + 1e-6 for _, obj, bound in seen)
+    # The bound shown only rises (the LP's replaces the analytic one once proved) and never
+    # passes the final, proved best bound.
+    bounds = [bound for _, _, bound in seen]
+    assert bounds == sorted(bounds)
+    assert bounds[-1] <= result.summary["best_bound"] + 1e-6
     for col in ("employee_id", "date", "shift", "start", "end", "breaks", "kind", "paid_h", "cost"):
         assert col in result.rota.columns
     assert set(result.activity["activity"]) <= {"work", "break", "lunch", "off", "leave"}

@@ -162,6 +162,7 @@ def lp_bound_parts(
     deadline: float | None = None,
     joint: bool = True,
     joint_after: threading.Event | None = None,
+    on_bound: Callable[[LpBound], None] | None = None,
 ) -> LpBound | None:
     """The best LP bound proved before ``deadline`` with its breakdown per term, or None.
 
@@ -172,6 +173,8 @@ def lp_bound_parts(
     of it, cut to one week, is a point of that week's LP at no higher cost. The larger proved
     value is returned. ``joint_after``: start the whole-horizon LP only once this event is
     set (the caller's single-core phase is over), or skip it if the deadline comes first.
+    ``on_bound`` is called with each bound as soon as it is proved (weekly, then joint), so
+    progress reports need not wait for the last one.
     """
     started = time.perf_counter()
     total = 0.0
@@ -187,6 +190,8 @@ def lp_bound_parts(
             parts[term] += value
     weekly_s = time.perf_counter() - started
     best = LpBound(total, dict(parts), weekly_s, "week by week")
+    if on_bound is not None:
+        on_bound(best)
     if joint and joint_after is not None:
         wait = None if deadline is None else max(0.0, deadline - time.perf_counter())
         joint = joint_after.wait(wait)
@@ -197,6 +202,8 @@ def lp_bound_parts(
         found = _solve(data, None, JOINT_SOLVER, JOINT_PARAMS, deadline)
         if found is not None and found.value > best.value:
             best = dataclasses.replace(found, seconds=time.perf_counter() - started)
+            if on_bound is not None:
+                on_bound(best)
     return best
 
 

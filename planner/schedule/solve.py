@@ -967,8 +967,26 @@ def build_rota(
     pool = None if fast else ThreadPoolExecutor(max_workers=1)
     lp_deadline = started + total - reserve
     greedy_done = threading.Event()
+    # Progress lines show the best bound proved so far: the LP's once it lands (the search
+    # itself only knows the analytic one).
+    lp_proved: list[LpBound] = []  # the best LP bound proved so far, once there is one
+    shown: list[tuple[float, float, float]] = []  # the points reported, with that bound
+    user_progress = progress
+
+    def progress(seconds: float, objective: float, bound: float) -> None:
+        point = (seconds, objective, max([bound] + [found.value for found in lp_proved]))
+        shown.append(point)
+        if user_progress is not None:
+            user_progress(*point)
+
+    def publish(found: LpBound) -> None:
+        if not lp_proved or found.value > lp_proved[0].value:
+            lp_proved[:] = [found]
+
     lp_future = (
-        pool.submit(lp_bound_parts, data, deadline=lp_deadline, joint_after=greedy_done)
+        pool.submit(
+            lp_bound_parts, data, deadline=lp_deadline, joint_after=greedy_done, on_bound=publish
+        )
         if pool is not None
         else None
     )
@@ -1072,7 +1090,8 @@ def build_rota(
         try:
             found = lp_future.result(timeout=max(0.0, lp_deadline + 1.0 - time.perf_counter()))
         except FuturesTimeout:
-            found = None
+            # the whole-horizon LP is still running: keep the bound proved before it
+            found = lp_proved[0] if lp_proved else None
         pool.shutdown(wait=False)
         timings["lp_bound_s"] = round(time.perf_counter() - started, 2)
         if found is not None and found.value > lower:
@@ -1102,7 +1121,7 @@ def build_rota(
         coverage=coverage,
         hires=hires,
         summary=summary,
-        progress=stage1.progress,
+        progress=shown or stage1.progress,
         status=stage1.status,
     )
 
