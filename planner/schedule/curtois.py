@@ -980,9 +980,10 @@ def _full_model_solve(search: _Search, seed: int, time_limit: float) -> None:
         search.raise_bound(solver.best_objective_bound)
 
 
-def _penalised_cover(instance: Instance, roster: Roster) -> list[CoverRequirement]:
-    """Cover requirements the roster misses (under or over)."""
-    counts = cover_counts(roster)
+def _penalised_cover(
+    instance: Instance, counts: Counter[tuple[int, str]]
+) -> list[CoverRequirement]:
+    """Cover requirements missed (under or over) by a roster with these ``cover_counts``."""
     return [c for c in instance.cover if counts[c.day, c.shift] != c.requirement]
 
 
@@ -1051,9 +1052,10 @@ def _free_cells(
     """
     n, h = len(instance.staff), instance.horizon
     k = max(1, round(hood.size))
-    if hood.kind == "cover" and (missed := _penalised_cover(instance, roster)):
+    # Only the cover-guided kinds need to know which cells are missed.
+    counts = cover_counts(roster) if hood.kind in ("cover", "days") else Counter()
+    if hood.kind == "cover" and (missed := _penalised_cover(instance, counts)):
         c = rng.choice(missed)
-        counts = cover_counts(roster)
         short = counts[c.day, c.shift] < c.requirement
 
         def could_fill(e: int, m: CoverRequirement) -> bool:
@@ -1093,7 +1095,7 @@ def _free_cells(
     if hood.kind == "days":
         width = min(h, k)
         first = rng.randrange(h - width + 1)
-        if rng.random() < 0.5 and (missed := _penalised_cover(instance, roster)):
+        if rng.random() < 0.5 and (missed := _penalised_cover(instance, counts)):
             centre = rng.choice(missed).day
             first = min(max(0, centre - width // 2), h - width)
         return {(e, d) for e in range(n) for d in range(first, first + width)}

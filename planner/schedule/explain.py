@@ -51,13 +51,7 @@ class Explanation:
 def _hard_model(data: RotaData, p: int) -> RotaVars:
     """Person ``p``'s stage-1 hard rules, each guarded by an enforcement literal."""
     rv = rules.create_variables(data, [p], explain=True)
-    rules.add_min_rest(rv)
-    rules.add_banned_sequences(rv)
-    rules.add_max_consecutive_days(rv)
-    rules.add_min_days_off_per_week(rv)
-    rules.add_max_hours_per_week(rv)
-    rules.add_contract_hours(rv)
-    rules.add_backup_cap(rv)
+    rules.add_person_rules(rv)
     return rv
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "add_max_hours_per_week",
     "add_min_days_off_per_week",
     "add_min_rest",
+    "add_person_rules",
     "add_shift_preferences",
     "add_stable_start_times",
     "add_time_off_requests",
@@ -335,6 +336,18 @@ def add_backup_cap(rv: RotaVars) -> None:
         total = rv.week_minutes(p, list(range(len(rv.data.days))))
         left = round(member.max_hours_total * 60) - rv.data.backup_used_min.get(p, 0)
         rv.model.add(total <= max(0, left)).only_enforce_if(rv.guard("backup_cap", p))
+
+
+def add_person_rules(rv: RotaVars) -> None:
+    """Every per-person hard rule of :data:`HARD_RULES`, in its order (stage 1 and the
+    infeasibility explanation build the same rules from here)."""
+    add_min_rest(rv)
+    add_banned_sequences(rv)
+    add_max_consecutive_days(rv)
+    add_min_days_off_per_week(rv)
+    add_max_hours_per_week(rv)
+    add_contract_hours(rv)
+    add_backup_cap(rv)
 
 
 def add_break_capacity(rv: RotaVars) -> None:

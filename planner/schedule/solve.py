@@ -68,14 +68,8 @@ def build_stage1(data: RotaData, *, fast: bool = False) -> tuple[RotaVars, list[
     """Variables, hard rules (first) and soft goals (then) of stage 1; objective set once."""
     # Variables (availability, leave and training are enforced by their absence).
     rv = rules.create_variables(data)
-    # Hard rules.
-    rules.add_min_rest(rv)
-    rules.add_banned_sequences(rv)
-    rules.add_max_consecutive_days(rv)
-    rules.add_min_days_off_per_week(rv)
-    rules.add_max_hours_per_week(rv)
-    rules.add_contract_hours(rv)
-    rules.add_backup_cap(rv)
+    # Hard rules: each person's, then the shared room for lunches.
+    rules.add_person_rules(rv)
     rules.add_break_capacity(rv)
     # Soft goals, each returning its named penalty terms.
     penalties = rules.add_coverage(rv) + rules.add_labour_cost(rv)
@@ -181,18 +175,11 @@ def _warm_start(
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.INFEASIBLE):
             break
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        # A complete hint (every variable, same indices in the clone) is a ready first solution.
-        rv.model.clear_hints()
-        values = list(solver.response_proto.solution)
-        hint = rv.model.proto.solution_hint
-        hint.vars.extend(range(len(values)))
-        hint.values.extend(values)
+        _hint_everything(rv.model, solver)
     return status
 
 
-def _start_from(
-    rv: RotaVars, start: dict[int, list[tuple[int, int, int]]], settings: object
-) -> int:
+def _start_from(rv: RotaVars, start: dict[int, list[tuple[int, int, int]]]) -> int:
     """Hint a given rota: fix its decisions, let CP-SAT fill in the rest, hint all of it."""
     chosen = {(p, d, o, g) for d, rows in start.items() for p, o, g in rows}
     workers = {p for _, rows in start.items() for p, _, _ in rows}
@@ -208,14 +195,21 @@ def _start_from(
     solver.parameters.linearization_level = 0
     status = solver.solve(probe)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        rv.model.clear_hints()
-        values = list(solver.response_proto.solution)
-        hint = rv.model.proto.solution_hint
-        hint.vars.extend(range(len(values)))
-        hint.values.extend(values)
+        _hint_everything(rv.model, solver)
         return cp_model.FEASIBLE
-    del settings
     return cp_model.UNKNOWN
+
+
+def _hint_everything(model: cp_model.CpModel, solver: cp_model.CpSolver) -> None:
+    """Hint ``model`` with every variable of the solution ``solver`` found on a clone of it.
+
+    A clone keeps the variable indices, so the complete hint is a ready first solution.
+    """
+    model.clear_hints()
+    values = list(solver.response_proto.solution)
+    hint = model.proto.solution_hint
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)
 
 
 #: Seconds per LNS sub-solve: long enough for CP-SAT to close a neighbourhood of a few hundred
@@ -413,7 +407,7 @@ def _solve_by_lns(
     """Stage 1 from a complete start rota improved by :func:`_lns`; None if the start fails."""
     data = rv.data
     settings = data.scenario.schedule
-    if _start_from(rv, start, settings) != cp_model.FEASIBLE:
+    if _start_from(rv, start) != cp_model.FEASIBLE:
         return None
     priced = time.perf_counter()
     status, solver = _fixed_solve(rv)
@@ -504,7 +498,7 @@ def solve_stage1(
         if done is not None:
             return done
     if start is not None:
-        warm = _start_from(rv, start, settings)
+        warm = _start_from(rv, start)
     else:
         warm = _warm_start(rv, settings, max(2.0, 0.5 * time_limit_s))
     solver = cp_model.CpSolver()
