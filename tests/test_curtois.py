@@ -22,6 +22,7 @@ from planner.cli import app
 from planner.errors import DataError, InfeasibleError
 from planner.schedule import curtois
 from planner.schedule.curtois import Instance, check_roster, load_instance, parse_instance
+from planner.schedule.curtois_columns import ColumnPool, NoRowError
 
 TINY = Path(__file__).parent / "fixtures" / "curtois_tiny.txt"
 
@@ -371,6 +372,71 @@ def test_restart_starts_a_new_descent_and_keeps_the_best(tiny: Instance) -> None
     assert search.current == worse and search.current_objective == worse_penalty
     assert search.best == VALID and search.objective == valid_penalty
     assert not search.should_restart()  # a new descent has just begun
+
+
+# ------------------------------------------------------------------------------------------
+# Column generation (planner.schedule.curtois_columns)
+# ------------------------------------------------------------------------------------------
+
+
+def test_column_generation_bound_and_recombination_reach_the_optimum(
+    tiny: Instance, optimum: int
+) -> None:
+    pool = ColumnPool(tiny)
+    pool.generate(time.monotonic() + 20, seed=0)
+    assert pool.converged
+    # The Dantzig-Wolfe bound never passes the optimum (on this instance it meets it).
+    assert pool.proven_bound() <= optimum
+    assert pool.proven_bound() == optimum
+    # Every column keeps its employee's rules; picking one per employee gives the optimum.
+    valid_penalty = check_roster(tiny, VALID)[1]
+    found = pool.recombine(VALID, valid_penalty - 1, 10.0)
+    assert found is not None
+    roster, value = found
+    assert check_roster(tiny, roster) == ([], optimum)
+    assert value == optimum
+    # Nothing beats the optimum.
+    assert pool.recombine(VALID, optimum - 1, 10.0) is None
+
+
+def test_lagrangian_bound_holds_for_any_cover_duals(tiny: Instance, optimum: int) -> None:
+    # Sum(duals x requirement) + each employee's least reduced cost is a lower bound for any
+    # duals within [-weight_over, weight_under]; check it against the brute-force optimum.
+    pool = ColumnPool(tiny)
+    rng = random.Random(7)
+    for _ in range(15):
+        duals = {(c.day, c.shift): rng.uniform(-c.weight_over, c.weight_under) for c in tiny.cover}
+        bound = sum(duals[c.day, c.shift] * c.requirement for c in tiny.cover)
+        bound += sum(pool._price(e, duals, 5.0, 0)[1] for e in range(len(tiny.staff)))
+        assert bound <= optimum + 1e-6
+
+
+def test_reduced_cost_fixing_keeps_every_row_of_a_good_enough_roster(tiny: Instance) -> None:
+    # After the bound is proved, recombine() drops the columns that cannot be part of a
+    # roster of penalty <= cut. No row of a roster that meets the cut may be dropped.
+    pool = ColumnPool(tiny)
+    pool.generate(time.monotonic() + 20, seed=0)
+    rows = [_feasible_rows(tiny, e) for e in range(len(tiny.staff))]
+    rng = random.Random(3)
+    dropped_any = False
+    for _ in range(200):
+        roster = [list(rng.choice(options)) for options in rows]
+        penalty = check_roster(tiny, roster)[1]
+        pool.add_roster(roster)
+        for e, row in enumerate(roster):
+            column = next(col for col in pool.columns[e] if col.row == tuple(row))
+            assert pool._may_beat(e, column, penalty)
+            dropped_any |= not pool._may_beat(e, column, pool.proven_bound())
+    assert dropped_any  # the filter does rule columns out
+
+
+def test_no_row_error_names_the_employee(tiny: Instance) -> None:
+    staff = list(tiny.staff)
+    staff[1] = dataclasses.replace(staff[1], min_minutes=4 * 480, max_minutes=4 * 480)
+    pool = ColumnPool(dataclasses.replace(tiny, staff=staff))
+    with pytest.raises(NoRowError) as raised:
+        pool.generate(time.monotonic() + 10)
+    assert raised.value.employee == 1
 
 
 def test_solver_reports_impossible_hard_rules(tiny: Instance) -> None:

@@ -16,9 +16,10 @@ counts as worked if its Saturday or Sunday is.
 
 Pipeline of this module: :func:`load_instance` (text -> :class:`Instance`) →
 :func:`build_model` (CP-SAT model, every penalty term named) → :func:`solve_instance`
-(a full-model solve with strong LP cuts for the bound, side by side with a large-neighbourhood
-search that re-optimises a few employees or a window of days at a time; :func:`solve_full` is
-the plain CP-SAT baseline) → :class:`Result` (roster, objective broken down, bound) →
+(column generation for the bound and a recombination of its rows
+(:mod:`planner.schedule.curtois_columns`), side by side with a large-neighbourhood search
+that re-optimises a few employees or a window of days at a time; :func:`solve_full` is the
+plain CP-SAT baseline) → :class:`Result` (roster, objective broken down, bound) →
 :func:`check_roster` (recomputes hard violations and the objective from the roster alone) →
 :func:`write_roster_csv`.
 """
@@ -37,11 +38,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
 from planner.errors import DataError, InfeasibleError, PlannerError
 from planner.schedule import patterns
+
+if TYPE_CHECKING:  # curtois_columns builds on this module's model; imported where used
+    from planner.schedule.curtois_columns import ColumnPool
 
 __all__ = [
     "CoverRequirement",
@@ -644,7 +649,7 @@ class SearchSettings:
 
     sub_time_s: float = 1.0  # wall-clock limit of one neighbourhood re-optimisation ...
     max_sub_time_s: float = 8.0  # ... growing up to this while the search is stuck
-    bound_share: float = 0.3  # share of the time the full-model (bound) solve runs
+    bound_share: float = 0.3  # share of the time the full-model (bound) solve runs, if used
     explore: float = 0.3  # chance of picking a neighbourhood kind at random
     # Fruitless sub-solves in a row after which half the sub-solves walk sideways.
     stall_before_sideways: int = 10
@@ -655,6 +660,12 @@ class SearchSettings:
     max_full_model_vars: int = 50_000
     restarts: bool = True  # restart a descent that stalled (see _Search.should_restart)
     max_sub_vars: int = 40_000
+    # Column generation (planner.schedule.curtois_columns), on models up to
+    # max_full_model_vars cells: at most this share of the time goes to it first (0: the
+    # full-model CP-SAT solve instead), then, if it converged, at most recombine_share to
+    # recombining its rows with the search's. A stalled descent resumes it before restarting.
+    column_share: float = 0.25
+    recombine_share: float = 0.15
 
 
 @dataclass
@@ -707,6 +718,11 @@ class _Search:
         self.done = threading.Event()  # set when the time is up or optimality is proven
         self.progress: list[tuple[float, int]] = []
         self.on_improve: Callable[[float, int], None] | None = None
+        # Column generation's pool of rows, made by the first thread to need it; one thread
+        # at a time works on it (``columns_busy``).
+        self.use_columns = False
+        self.columns: ColumnPool | None = None
+        self.columns_busy = False
 
     def offer(self, roster: Roster, objective: int, *, sideways: bool = False) -> bool:
         """Keep a roster as the current one if it is better (or, ``sideways``, no worse);
@@ -734,6 +750,12 @@ class _Search:
         self.offer(roster, objective)
         with self.lock:
             self.current, self.current_objective, self.stalled = roster, objective, 0
+            self.descent_started = self.last_big_gain = time.monotonic()
+            self.building = False
+
+    def new_descent(self) -> None:
+        """Count the current roster as the start of a new descent (after a restart step)."""
+        with self.lock:
             self.descent_started = self.last_big_gain = time.monotonic()
             self.building = False
 
@@ -926,10 +948,7 @@ def _first_roster(search: _Search, seed: int, *, restart: bool = False) -> None:
                 outcome, rows = _solve_rows(rules_only, roster, free, limit, rng.randrange(1 << 30))
         if rows is None:
             if outcome == "infeasible":
-                search.proven_infeasible(
-                    f"employee {instance.staff[e].id}: contract (shift limits, minutes, "
-                    "consecutive-day and weekend limits, days off) admits no roster"
-                )
+                search.proven_infeasible(_no_row(instance.staff[e].id))
             return  # out of time
         roster[e] = rows[e]
     objective = penalty_breakdown(instance, roster)["total"]
@@ -952,7 +971,11 @@ def _who_has_no_row(instance: Instance) -> str:
     ]
     if not stuck:
         return "the hard rules admit no roster"
-    names = ", ".join(stuck[:5]) + (f" and {len(stuck) - 5} more" if len(stuck) > 5 else "")
+    return _no_row(", ".join(stuck[:5]) + (f" and {len(stuck) - 5} more" if len(stuck) > 5 else ""))
+
+
+def _no_row(names: str) -> str:
+    """Why no roster exists when the named employees' own rules admit no row."""
     return (
         f"employee {names}: contract (shift limits, minutes, consecutive-day and weekend "
         "limits, days off) admits no roster"
@@ -978,6 +1001,55 @@ def _full_model_solve(search: _Search, seed: int, time_limit: float) -> None:
         search.proven_infeasible(_who_has_no_row(search.instance))
     else:
         search.raise_bound(solver.best_objective_bound)
+
+
+def _column_step(search: _Search, seed: int, seconds: float, generate_share: float = 0.6) -> bool:
+    """Column generation, then a recombination of the known rows, within ``seconds``.
+
+    Column generation runs until it converges or 60% of the time has passed (a tighter bound,
+    and rows the row-by-row search may never build); the rest of the time goes to picking one
+    known row per employee so as to beat the best roster. The pool persists, so a later call
+    resumes where this one stopped, with the rows of every roster found since. True if it
+    found a new best roster. One thread at a time.
+    """
+    from planner.schedule.curtois_columns import ColumnPool, NoRowError
+
+    with search.lock:
+        if search.columns_busy:
+            return False
+        search.columns_busy = True
+    try:
+        started = time.monotonic()
+        end = min(search.deadline, started + seconds)
+        if search.columns is None:
+            search.columns = ColumnPool(search.instance)
+        pool = search.columns
+
+        def found_so_far() -> list[Roster]:
+            with search.lock:
+                return [r for r in (search.best, search.current) if r is not None]
+
+        try:
+            pool.generate(started + generate_share * (end - started), seed, found_so_far)
+        except NoRowError as error:
+            search.proven_infeasible(_no_row(search.instance.staff[error.employee].id))
+            return False
+        search.raise_bound(pool.proven_bound())
+        with search.lock:
+            best, objective = search.best, search.objective
+        left = end - time.monotonic()
+        # Recombining the rows of an unconverged LP rarely beats the search (instances 7
+        # and 8); its time is better spent in the neighbourhood search.
+        if best is None or objective is None or search.done.is_set() or not pool.converged:
+            return False
+        found = pool.recombine(best, objective - 1, left, seed)
+        if found is None:
+            return False
+        roster = found[0]
+        return search.offer(roster, penalty_breakdown(search.instance, roster)["total"])
+    finally:
+        with search.lock:
+            search.columns_busy = False
 
 
 def _penalised_cover(
@@ -1141,8 +1213,13 @@ def _lns(
     while not search.done.is_set() and search.time_left() > 0.05:
         if settings.restarts and search.should_restart():
             # A deep local optimum (instance 5: every neighbourhood up to all staff on six
-            # weekdays proven empty): start a new descent from a new roster.
-            _first_roster(search, rng.randrange(1 << 30), restart=True)
+            # weekdays proven empty): recombine rows through column generation, or else start
+            # a new descent from a new roster.
+            seconds = settings.column_share * (search.deadline - search.start)
+            if search.use_columns and _column_step(search, rng.randrange(1 << 30), seconds):
+                search.new_descent()
+            else:
+                _first_roster(search, rng.randrange(1 << 30), restart=True)
             continue
         with search.lock:
             hood = _pick(hoods, settings.explore, rng)
@@ -1173,11 +1250,15 @@ def solve_instance(
     settings: SearchSettings | None = None,
     on_improve: Callable[[float, int], None] | None = None,
 ) -> Result:
-    """Solve an instance: a full-model solve for the bound, and large-neighbourhood search.
+    """Solve an instance: column generation for the bound, and large-neighbourhood search.
 
-    1. One thread solves the whole model with a single CP-SAT worker and strong LP cuts for
-    ``bound_share`` of the time: the lower bound, and good first rosters (skipped when the
-    model has more than ``max_full_model_vars`` cells: the bound is then 0). 2. The other
+    1. One thread runs column generation (:mod:`planner.schedule.curtois_columns`) for up to
+    ``column_share`` of the time: the Dantzig-Wolfe lower bound, far tighter than the compact
+    model's; once it has converged, up to ``recombine_share`` more picks one generated row per
+    employee to beat the best roster. With ``column_share = 0`` it instead solves the whole
+    model with a single CP-SAT worker and strong LP cuts for ``bound_share`` of the time. Both
+    are skipped when the model has more than ``max_full_model_vars`` cells (the bound is then
+    0). 2. The other
     ``workers - 1`` threads build a first roster one employee at a time
     (:func:`_first_roster`). 3. Then every thread runs a large-neighbourhood search from the
     current roster: free a few employees, the employees who could fix a missed cover,
@@ -1208,8 +1289,14 @@ def solve_instance(
     hoods = [_Neighbourhood(kind, initial[kind], 1, high[kind]) for kind in settings.neighbourhoods]
     full_model = n * cells_per_employee <= settings.max_full_model_vars
 
+    search.use_columns = full_model and settings.column_share > 0
+
     def bound_then_lns(child: random.Random) -> None:
-        if full_model:
+        if search.use_columns:
+            seconds = (settings.column_share + settings.recombine_share) * time_limit
+            share = settings.column_share / (settings.column_share + settings.recombine_share)
+            _column_step(search, child.randrange(1 << 30), seconds, share)
+        elif full_model:
             _full_model_solve(search, seed, settings.bound_share * time_limit)
         _lns(search, hoods, settings, child, most_people)
 
