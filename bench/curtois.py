@@ -21,6 +21,7 @@ import statistics
 from pathlib import Path
 
 from planner.schedule.curtois import (
+    Result,
     check_roster,
     load_instance,
     solve_full,
@@ -34,6 +35,16 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "c
 def _best_known(folder: Path) -> dict[str, int]:
     with (folder / "best_known.csv").open(newline="", encoding="utf-8") as handle:
         return {row["instance"]: int(row["best_known_objective"]) for row in csv.DictReader(handle)}
+
+
+def _columns(result: Result) -> str:
+    """Column generation's account in one short cell, e.g. ``17 yes improved``."""
+    account = result.columns
+    if not account:
+        return "-"
+    state = "yes" if account["converged"] else ("too slow" if account["too_slow"] else "no")
+    outcomes = ",".join(account["recombinations"]) or "-"
+    return f"{account['rounds']} {state} {outcomes}"
 
 
 def _ints(text: str) -> list[int]:
@@ -59,7 +70,7 @@ def main() -> None:
         f"seeds {args.seeds}"
     )
     header = f"{'instance':<10} {'seed':>4} {'objective':>9} {'best':>6} {'gap %':>7} "
-    header += f"{'bound':>8} {'time s':>7}  check"
+    header += f"{'bound':>8} {'time s':>7}  check  columns (rounds, converged, recombined)"
     print(header)
     gaps: dict[str, list[float]] = {}
     for number in _ints(args.instances):
@@ -74,7 +85,7 @@ def main() -> None:
             gaps.setdefault(name, []).append(gap)
             print(
                 f"{name:<10} {seed:>4} {result.objective:>9} {best:>6} {gap:>7.2f} "
-                f"{result.bound:>8.0f} {result.wall_time_s:>7.1f}  {ok}",
+                f"{result.bound:>8.0f} {result.wall_time_s:>7.1f}  {ok:<6} {_columns(result)}",
                 flush=True,
             )
             if args.out is not None:

@@ -430,6 +430,21 @@ def test_reduced_cost_fixing_keeps_every_row_of_a_good_enough_roster(tiny: Insta
     assert dropped_any  # the filter does rule columns out
 
 
+def test_column_generation_gives_up_when_it_cannot_converge_in_time(tiny: Instance) -> None:
+    pool = ColumnPool(tiny)
+    pool.generate(time.monotonic() + 20, seed=0)
+    assert pool.converged and not pool.too_slow
+    # At 1 s a round, the usual ~20 rounds are hopeless in 5 s but not in 12 s (the margin
+    # for a slow machine) or 100 s.
+    slow = ColumnPool(tiny)
+    slow.iterations, slow._round_s = 2, 1.0
+    assert slow._hopeless(time.monotonic() + 5)
+    assert not slow._hopeless(time.monotonic() + 12)
+    assert not slow._hopeless(time.monotonic() + 100)
+    slow.generate(time.monotonic() + 5)
+    assert slow.too_slow and not slow.converged and slow.iterations == 2
+
+
 def test_no_row_error_names_the_employee(tiny: Instance) -> None:
     staff = list(tiny.staff)
     staff[1] = dataclasses.replace(staff[1], min_minutes=4 * 480, max_minutes=4 * 480)

@@ -583,6 +583,9 @@ class Result:
     progress: list[tuple[float, int]] = field(default_factory=list)  # (seconds, objective)
     # Neighbourhood kind -> {outcome: count} of the LNS sub-solves (empty for solve_full).
     neighbourhoods: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Column generation's account (empty if it did not run): rounds, columns, converged,
+    # too_slow, bound, and the outcome of each recombination (improved / no better / skipped).
+    columns: dict[str, object] = field(default_factory=dict)
 
     @property
     def gap(self) -> float:
@@ -666,6 +669,7 @@ class SearchSettings:
     # recombining its rows with the search's. A stalled descent resumes it before restarting.
     column_share: float = 0.25
     recombine_share: float = 0.15
+    proof_share: float = 0.1  # the full-model solve's share after converged columns
 
 
 @dataclass
@@ -1041,12 +1045,15 @@ def _column_step(search: _Search, seed: int, seconds: float, generate_share: flo
         # Recombining the rows of an unconverged LP rarely beats the search (instances 7
         # and 8); its time is better spent in the neighbourhood search.
         if best is None or objective is None or search.done.is_set() or not pool.converged:
+            pool.recombinations.append("skipped")
             return False
         found = pool.recombine(best, objective - 1, left, seed)
-        if found is None:
-            return False
-        roster = found[0]
-        return search.offer(roster, penalty_breakdown(search.instance, roster)["total"])
+        roster = None if found is None else found[0]
+        better = roster is not None and search.offer(
+            roster, penalty_breakdown(search.instance, roster)["total"]
+        )
+        pool.recombinations.append("improved" if better else "no better")
+        return better
     finally:
         with search.lock:
             search.columns_busy = False
@@ -1255,10 +1262,11 @@ def solve_instance(
     1. One thread runs column generation (:mod:`planner.schedule.curtois_columns`) for up to
     ``column_share`` of the time: the Dantzig-Wolfe lower bound, far tighter than the compact
     model's; once it has converged, up to ``recombine_share`` more picks one generated row per
-    employee to beat the best roster. With ``column_share = 0`` it instead solves the whole
-    model with a single CP-SAT worker and strong LP cuts for ``bound_share`` of the time. Both
-    are skipped when the model has more than ``max_full_model_vars`` cells (the bound is then
-    0). 2. The other
+    employee to beat the best roster. Then it solves the whole model with a single CP-SAT
+    worker and strong LP cuts: for ``bound_share`` of the time if column generation was off
+    (``column_share = 0``) or too slow to converge, else for ``proof_share`` (a quick proof of
+    optimality on small instances). Both are skipped when the model has more than
+    ``max_full_model_vars`` cells (the bound is then 0). 2. The other
     ``workers - 1`` threads build a first roster one employee at a time
     (:func:`_first_roster`). 3. Then every thread runs a large-neighbourhood search from the
     current roster: free a few employees, the employees who could fix a missed cover,
@@ -1296,8 +1304,15 @@ def solve_instance(
             seconds = (settings.column_share + settings.recombine_share) * time_limit
             share = settings.column_share / (settings.column_share + settings.recombine_share)
             _column_step(search, child.randrange(1 << 30), seconds, share)
-        elif full_model:
-            _full_model_solve(search, seed, settings.bound_share * time_limit)
+        # The full-model solve with LP cuts gives the bound where column generation is too
+        # slow to converge in its share (instance 8: ~1.5 s a round, ~20 rounds); elsewhere
+        # it gets a short try at proving the best roster optimal, which it does within
+        # seconds on small instances whose Dantzig-Wolfe bound is not tight (instance 1: 558
+        # vs 607).
+        if full_model and not search.done.is_set():
+            columns_failed = search.columns is None or search.columns.too_slow
+            share = settings.bound_share if columns_failed else settings.proof_share
+            _full_model_solve(search, seed, share * time_limit)
         _lns(search, hoods, settings, child, most_people)
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -1327,6 +1342,7 @@ def solve_instance(
         time.monotonic() - start,
         search.progress,
         {hd.kind: dict(hd.tries) for hd in hoods},
+        search.columns.account() if search.columns is not None else {},
     )
 
 

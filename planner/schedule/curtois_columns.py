@@ -42,6 +42,8 @@ __all__ = ["ColumnPool", "NoRowError"]
 DUAL_SCALE = 1000
 # Weight of the best-bound duals in the priced mix (0 = plain column generation).
 SMOOTHING = 0.5
+# Rounds column generation takes to converge from a cold start: 16-22 on instances 5, 7, 8.
+USUAL_ROUNDS = 20
 
 Row = tuple[str, ...]
 
@@ -111,7 +113,10 @@ class ColumnPool:
         self.bound = -math.inf  # the best Lagrangian bound proved so far
         self.lp_value = math.inf
         self.converged = False
+        self.too_slow = False  # the last generate() gave up: it could not converge in time
         self.iterations = 0
+        self._round_s = 0.0  # how long the last pricing round took
+        self.recombinations: list[str] = []  # the outcome of each, kept by the caller
 
     # ---------------------------------------------------------------------------------------
     def request_cost(self, e: int, row: Sequence[str]) -> int:
@@ -182,10 +187,16 @@ class ColumnPool:
         Each round adds the rows of ``rosters()`` (the search's latest), solves the master
         LP, prices every employee once and adds the improving rows. An employee with no
         column yet gets the row of least request penalty first. A round cut short by the
-        deadline proves nothing.
+        deadline proves nothing. Gives up early (``too_slow``) when the usual number of rounds
+        cannot fit before the deadline at the pace so far.
         """
+        self.too_slow = False
         n = len(self.instance.staff)
         while not self.converged and time.monotonic() < deadline:
+            if self._hopeless(deadline):
+                self.too_slow = True
+                break
+            round_started = time.monotonic()
             for roster in rosters():
                 self.add_roster(roster)
             for e in range(n):
@@ -223,6 +234,7 @@ class ColumnPool:
             if bound > self.bound:
                 self.bound, self._best_duals, self._best_leasts = bound, duals, leasts
                 self._bound_duals = duals
+            self._round_s = time.monotonic() - round_started
             added = sum(self.add_row(e, row) for e, row in found)
             if self.lp_value - self.bound < 1.0 - 1e-6:
                 self.converged = True  # the objective is an integer: nothing left to prove
@@ -231,6 +243,26 @@ class ColumnPool:
                     self.converged = True  # no improving row under the LP's own duals
                 self._best_duals = None  # smoothing mispriced: price the LP's duals next
         return self.bound
+
+    def _hopeless(self, deadline: float) -> bool:
+        """True when, at the pace of the last round, the rounds column generation usually
+        needs would take over twice the time left before ``deadline`` (judged after two
+        rounds; the margin keeps a merely slow machine from giving up on instance 5)."""
+        if self.iterations < 2:
+            return False
+        rounds_left = max(1, USUAL_ROUNDS - self.iterations)
+        return self._round_s * rounds_left > 2 * (deadline - time.monotonic())
+
+    def account(self) -> dict[str, object]:
+        """What column generation did, for reports: rounds, columns, converged, bound."""
+        return {
+            "rounds": self.iterations,
+            "columns": sum(map(len, self.columns)),
+            "converged": self.converged,
+            "too_slow": self.too_slow,
+            "bound": round(self.bound, 2) if self.bound > -math.inf else None,
+            "recombinations": list(self.recombinations),
+        }
 
     def proven_bound(self) -> int:
         """The best bound as an integer (objectives are integers), 0 before any round."""
