@@ -390,13 +390,15 @@ def test_column_generation_bound_and_recombination_reach_the_optimum(
     assert pool.proven_bound() == optimum
     # Every column keeps its employee's rules; picking one per employee gives the optimum.
     valid_penalty = check_roster(tiny, VALID)[1]
-    found = pool.recombine(VALID, valid_penalty - 1, 10.0)
+    found = pool.recombine(VALID, valid_penalty, 10.0)
     assert found is not None
     roster, value = found
     assert check_roster(tiny, roster) == ([], optimum)
     assert value == optimum
-    # Nothing beats the optimum.
-    assert pool.recombine(VALID, optimum - 1, 10.0) is None
+    # From the optimum it stays there: the hinted roster's rows are never left out.
+    again = pool.recombine(roster, optimum, 10.0)
+    assert again is not None and again[1] == optimum
+    assert check_roster(tiny, again[0]) == ([], optimum)
 
 
 def test_lagrangian_bound_holds_for_any_cover_duals(tiny: Instance, optimum: int) -> None:
@@ -443,6 +445,10 @@ def test_column_generation_gives_up_when_it_cannot_converge_in_time(tiny: Instan
     assert not slow._hopeless(time.monotonic() + 100)
     slow.generate(time.monotonic() + 5)
     assert slow.too_slow and not slow.converged and slow.iterations == 2
+    assert not slow.nearly_converged()
+    # Judged once: past the second round it carries on to convergence.
+    slow.iterations = 3
+    assert not slow._hopeless(time.monotonic() + 5)
 
 
 def test_no_row_error_names_the_employee(tiny: Instance) -> None:

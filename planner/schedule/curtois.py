@@ -652,7 +652,7 @@ class SearchSettings:
 
     sub_time_s: float = 1.0  # wall-clock limit of one neighbourhood re-optimisation ...
     max_sub_time_s: float = 8.0  # ... growing up to this while the search is stuck
-    bound_share: float = 0.3  # share of the time the full-model (bound) solve runs, if used
+    bound_share: float = 0.2  # share of the time the full-model (bound) solve runs
     explore: float = 0.3  # chance of picking a neighbourhood kind at random
     # Fruitless sub-solves in a row after which half the sub-solves walk sideways.
     stall_before_sideways: int = 10
@@ -664,12 +664,11 @@ class SearchSettings:
     restarts: bool = True  # restart a descent that stalled (see _Search.should_restart)
     max_sub_vars: int = 40_000
     # Column generation (planner.schedule.curtois_columns), on models up to
-    # max_full_model_vars cells: at most this share of the time goes to it first (0: the
-    # full-model CP-SAT solve instead), then, if it converged, at most recombine_share to
-    # recombining its rows with the search's. A stalled descent resumes it before restarting.
+    # max_full_model_vars cells: after the full-model solve, at most this share of the time
+    # goes to it (0: none), then, if it converged, at most recombine_share to recombining its
+    # rows with the search's. A stalled descent resumes it before restarting.
     column_share: float = 0.25
     recombine_share: float = 0.15
-    proof_share: float = 0.1  # the full-model solve's share after converged columns
 
 
 @dataclass
@@ -1042,12 +1041,13 @@ def _column_step(search: _Search, seed: int, seconds: float, generate_share: flo
         with search.lock:
             best, objective = search.best, search.objective
         left = end - time.monotonic()
-        # Recombining the rows of an unconverged LP rarely beats the search (instances 7
-        # and 8); its time is better spent in the neighbourhood search.
-        if best is None or objective is None or search.done.is_set() or not pool.converged:
+        # Recombining the rows of an LP far from converged rarely beats the search
+        # (instances 7 and 8); its time is better spent in the neighbourhood search.
+        ready = pool.nearly_converged()
+        if best is None or objective is None or search.done.is_set() or not ready:
             pool.recombinations.append("skipped")
             return False
-        found = pool.recombine(best, objective - 1, left, seed)
+        found = pool.recombine(best, objective, left, seed)
         roster = None if found is None else found[0]
         better = roster is not None and search.offer(
             roster, penalty_breakdown(search.instance, roster)["total"]
@@ -1259,13 +1259,13 @@ def solve_instance(
 ) -> Result:
     """Solve an instance: column generation for the bound, and large-neighbourhood search.
 
-    1. One thread runs column generation (:mod:`planner.schedule.curtois_columns`) for up to
-    ``column_share`` of the time: the Dantzig-Wolfe lower bound, far tighter than the compact
-    model's; once it has converged, up to ``recombine_share`` more picks one generated row per
-    employee to beat the best roster. Then it solves the whole model with a single CP-SAT
-    worker and strong LP cuts: for ``bound_share`` of the time if column generation was off
-    (``column_share = 0``) or too slow to converge, else for ``proof_share`` (a quick proof of
-    optimality on small instances). Both are skipped when the model has more than
+    1. One thread solves the whole model with a single CP-SAT worker and strong LP cuts for
+    ``bound_share`` of the time (a quick proof on small instances, and good early rosters),
+    then runs column generation (:mod:`planner.schedule.curtois_columns`) for up to
+    ``column_share``: the Dantzig-Wolfe lower bound, far tighter than the compact model's;
+    once it has (nearly) converged, up to ``recombine_share`` more picks one generated row per
+    employee to beat the best roster. Column generation gives up after two rounds where it
+    could not converge in its share. Both are skipped when the model has more than
     ``max_full_model_vars`` cells (the bound is then 0). 2. The other
     ``workers - 1`` threads build a first roster one employee at a time
     (:func:`_first_roster`). 3. Then every thread runs a large-neighbourhood search from the
@@ -1300,19 +1300,14 @@ def solve_instance(
     search.use_columns = full_model and settings.column_share > 0
 
     def bound_then_lns(child: random.Random) -> None:
-        if search.use_columns:
+        # The full-model solve first: a quick proof on small instances, and on some (instance
+        # 6) the best early rosters; then column generation, seeded with every roster found.
+        if full_model:
+            _full_model_solve(search, seed, settings.bound_share * time_limit)
+        if search.use_columns and not search.done.is_set():
             seconds = (settings.column_share + settings.recombine_share) * time_limit
             share = settings.column_share / (settings.column_share + settings.recombine_share)
             _column_step(search, child.randrange(1 << 30), seconds, share)
-        # The full-model solve with LP cuts gives the bound where column generation is too
-        # slow to converge in its share (instance 8: ~1.5 s a round, ~20 rounds); elsewhere
-        # it gets a short try at proving the best roster optimal, which it does within
-        # seconds on small instances whose Dantzig-Wolfe bound is not tight (instance 1: 558
-        # vs 607).
-        if full_model and not search.done.is_set():
-            columns_failed = search.columns is None or search.columns.too_slow
-            share = settings.bound_share if columns_failed else settings.proof_share
-            _full_model_solve(search, seed, share * time_limit)
         _lns(search, hoods, settings, child, most_people)
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:

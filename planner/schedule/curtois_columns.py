@@ -245,13 +245,20 @@ class ColumnPool:
         return self.bound
 
     def _hopeless(self, deadline: float) -> bool:
-        """True when, at the pace of the last round, the rounds column generation usually
-        needs would take over twice the time left before ``deadline`` (judged after two
-        rounds; the margin keeps a merely slow machine from giving up on instance 5)."""
-        if self.iterations < 2:
+        """True when, at the pace of the second round, the rounds column generation usually
+        needs would take over twice the time left before ``deadline``. Judged once, after
+        two rounds: later rounds near convergence are worth finishing, and the margin keeps
+        a merely slow machine from giving up on instance 5."""
+        if self.iterations != 2:
             return False
-        rounds_left = max(1, USUAL_ROUNDS - self.iterations)
-        return self._round_s * rounds_left > 2 * (deadline - time.monotonic())
+        return self._round_s * (USUAL_ROUNDS - 2) > 2 * (deadline - time.monotonic())
+
+    def nearly_converged(self, tolerance: float = 0.01) -> bool:
+        """True when converged, or when the LP is within ``tolerance`` of the bound: its
+        columns are then good enough to recombine."""
+        if self.converged:
+            return True
+        return self.bound > -math.inf and self.lp_value - self.bound <= tolerance * self.lp_value
 
     def account(self) -> dict[str, object]:
         """What column generation did, for reports: rounds, columns, converged, bound."""
@@ -286,8 +293,14 @@ class ColumnPool:
     def recombine(
         self, hint: Roster, cut: int, time_limit: float, seed: int = 0
     ) -> tuple[Roster, int] | None:
-        """The best roster made of known rows (one per employee) with penalty at most ``cut``,
-        or None if none is found in ``time_limit``. ``hint``'s rows are added first."""
+        """The best roster made of known rows (one per employee) found in ``time_limit``,
+        starting from ``hint`` (its rows are added first), or None if none is found.
+
+        ``cut`` is ``hint``'s penalty (or any value at least the answer's): columns that
+        cannot be part of a roster that good are left out. It is not imposed as a
+        constraint, so the search starts from the hinted roster rather than having to find
+        a first one below the cut, which CP-SAT can fail to do in seconds (instance 5).
+        """
         self.add_roster(hint)
         columns = [
             [col for col in cols if self._may_beat(e, col, cut)]
@@ -317,7 +330,6 @@ class ColumnPool:
             over = model.new_int_var(0, n, f"over[{key}]")
             model.add(sum(cells[key]) + under - over == c.requirement)
             objective += [c.weight_under * under, c.weight_over * over]
-        model.add(sum(objective) <= cut)
         model.minimize(sum(objective))
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
