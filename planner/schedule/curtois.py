@@ -668,7 +668,7 @@ class SearchSettings:
     # goes to it (0: none), then, if it converged, at most recombine_share to recombining its
     # rows with the search's. A stalled descent resumes it before restarting.
     column_share: float = 0.25
-    recombine_share: float = 0.15
+    recombine_share: float = 0.25
 
 
 @dataclass

@@ -18,10 +18,10 @@ proves 1141 against CP-SAT's ~970 (optimum 1143), on instance 8 1296 (optimum 13
   (Lagrangian relaxation of the cover rows). Each minimum is taken from CP-SAT's proved bound
   with the dual coefficients rounded down, so the bound never overclaims.
 - **Recombination** (:meth:`ColumnPool.recombine`): a CP-SAT model that picks one known row per
-  employee — the LP's columns plus every row of the rosters the search found — hinted with the
-  best roster and asked to beat it. Every pick is a valid roster, because every column keeps its
-  employee's rules. On instance 5, where the search can stall in a poor basin (~1237), it lands
-  at ~1147 within seconds.
+  employee — the LP's columns plus every row of the rosters the search found — guided by its
+  own (tight) LP, after reduced-cost fixing. Every pick is a valid roster, because every column
+  keeps its employee's rules. On instance 5, where the search can stall in a poor basin
+  (~1237), it lands at 1143–1150 within seconds.
 """
 
 from __future__ import annotations
@@ -291,17 +291,19 @@ class ColumnPool:
 
     # ---------------------------------------------------------------------------------------
     def recombine(
-        self, hint: Roster, cut: int, time_limit: float, seed: int = 0
+        self, best: Roster, cut: int, time_limit: float, seed: int = 0
     ) -> tuple[Roster, int] | None:
         """The best roster made of known rows (one per employee) found in ``time_limit``,
-        starting from ``hint`` (its rows are added first), or None if none is found.
+        or None if none is found. ``best``'s rows are added first.
 
-        ``cut`` is ``hint``'s penalty (or any value at least the answer's): columns that
-        cannot be part of a roster that good are left out. It is not imposed as a
-        constraint, so the search starts from the hinted roster rather than having to find
-        a first one below the cut, which CP-SAT can fail to do in seconds (instance 5).
+        ``cut`` is ``best``'s penalty (or any value at least the answer's): columns that
+        cannot be part of a roster that good are left out. Neither a cut constraint nor a
+        hint is given: with the best roster as a hint CP-SAT only searched around it, and
+        with the cut imposed it could fail to find a first roster; left to its LP (which is
+        tight here) it finds the rosters near the LP optimum (instance 5: 1143-1150 where
+        the hinted search stayed at 1237).
         """
-        self.add_roster(hint)
+        self.add_roster(best)
         columns = [
             [col for col in cols if self._may_beat(e, col, cut)]
             for e, cols in enumerate(self.columns)
@@ -317,9 +319,7 @@ class ColumnPool:
         cells: dict[tuple[int, str], list[cp_model.IntVar]] = {key: [] for key in self.cover}
         for e, cols in enumerate(columns):
             model.add_exactly_one(picks[e])
-            hinted = tuple(hint[e])
             for k, col in enumerate(cols):
-                model.add_hint(picks[e][k], col.row == hinted)
                 objective.append(col.cost * picks[e][k])
                 for d, s in enumerate(col.row):
                     if s and (d, s) in cells:
