@@ -16,8 +16,7 @@ still short at the end are repaired with the least harmful legal shifts. The ans
 stage-1 assignment or ``None`` (the caller then falls back to CP-SAT's hard-rules start).
 Marginal cover is submodular (a shift saves less once others cover the same intervals), so the
 lazy evaluation (re-score only the best candidate) picks the true best at each step.
-:func:`improve` then moves single shifts, and swaps or trades weekend, late and holiday
-shifts between two people for fairness, while that pays (local search).
+:func:`improve` then moves single shifts while that pays (local search).
 """
 
 from __future__ import annotations
@@ -28,13 +27,9 @@ from collections import defaultdict
 
 import numpy as np
 
-from planner.schedule.model import COVER_SCALE, HOLIDAY_DATES, RotaData, lunch_room_ok
-from planner.schedule.rules import OBJ_SCALE, _weight
+from planner.schedule.model import COVER_SCALE, RotaData, lunch_room_ok
 
 __all__ = ["greedy_start"]
-
-#: Share of the local search's moves that are fairness moves (when fairness is weighted).
-FAIR_MOVE_SHARE = 0.3
 
 
 class _State:
@@ -256,19 +251,11 @@ def _soft_cost(data: RotaData, p: int, d: int, o: int) -> float:
     return cost
 
 
-def _run(
-    state: _State,
-    people: list[int],
-    *,
-    sunk_to_min: bool,
-    priced: bool,
-    fair: _Fairness | None = None,
-) -> float:
+def _run(state: _State, people: list[int], *, sunk_to_min: bool, priced: bool) -> float:
     """Lazy greedy over the shifts of ``people``; returns the net value added (currency).
 
     ``sunk_to_min``: only add shifts to weeks still below the contract minimum, unpriced.
     ``priced``: otherwise each shift costs its labour; stop when nothing has positive value.
-    ``fair``: also price each shift's fairness and keep those tallies up to date.
     """
     data = state.data
     weights = data.scenario.schedule.weights
@@ -287,8 +274,6 @@ def _run(
         value = w_under * saved - w_over * over - _soft_cost(data, p, d, o)
         if priced and not sunk_to_min:
             value -= weights.labour_cost * paid * data.people[p].cost_per_min
-        if fair is not None and fair.kinds:
-            value -= fair.add_delta(p, d, o)
         # Per paid hour, so short shifts that fit the need compete fairly with long ones.
         return value / paid * 60
 
@@ -312,8 +297,6 @@ def _run(
             continue
         total += s * data.options[d][o].paid_min / 60
         state.add(p, d, o, g)
-        if fair is not None and fair.kinds:
-            fair.apply(fair.changes([], [(p, d, o)]))
     return total
 
 
@@ -414,14 +397,16 @@ def greedy_start(
             state = trial
     if improve_s > 0:
         improve(state, seconds=improve_s, seed=seed)
-        # Moves may have freed room for shifts that pay (hired candidates included); priced with
-        # their fairness too. (Alternating 40/30/30% search rounds with this step scored better
-        # on the local objective but ended 10k worse on the 200-person bench: measured 2026-12.)
+        # Moves may have freed room for shifts that pay (hired candidates included).
         on_rota = [
             p for p, person in enumerate(data.people) if not person.candidate or state.work[p]
         ]
-        _run(state, on_rota, sunk_to_min=False, priced=True, fair=_Fairness(state))
-    return _assignments(state)
+        _run(state, on_rota, sunk_to_min=False, priced=True)
+    out: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for p, days in state.work.items():
+        for d, (o, g) in days.items():
+            out[d].append((p, o, g))
+    return dict(out)
 
 
 def _objective_part(state: _State) -> float:
@@ -443,157 +428,15 @@ def _local_cost(state: _State, p: int, d: int, o: int) -> float:
     ].cost_per_min + _soft_cost(data, p, d, o)
 
 
-class _Fairness:
-    """The fairness goal's tallies for the local search, exactly as ``rules.add_fairness``.
-
-    Per kind (weekend days, late/night shifts, holiday days): each eligible person's count, the
-    team total and the currency penalty ``weight × Σ max(0, S·count − share·total)`` (S =
-    ``COVER_SCALE``, share = S × contract share, rounded as the model rounds it). ``delta``
-    prices a change of counts incrementally: only the people touched when the total stays, one
-    vectorised pass over the team when it moves.
-    """
-
-    KINDS = ("weekend", "late", "holiday")
-
-    def __init__(self, state: _State) -> None:
-        data = state.data
-        n = len(data.people)
-        weight = data.scenario.schedule.weights.fairness
-        self.unit = _weight(weight / COVER_SCALE) / OBJ_SCALE  # currency per excess unit
-        eligible = [
-            p
-            for p, person in enumerate(data.people)
-            if not person.candidate and person.kind != "backup" and person.member.contract_hours
-        ]
-        self.kinds: list[int] = []  # the kinds the model penalises
-        # (day, option) -> the kinds that shift counts for
-        self.hits: dict[tuple[int, int], tuple[int, ...]] = {}
-        for d, opts in enumerate(data.options):
-            weekend = data.days[d].weekday() >= 5
-            holiday = (data.days[d].month, data.days[d].day) in HOLIDAY_DATES
-            for o, opt in enumerate(opts):
-                self.hits[d, o] = tuple(
-                    k
-                    for k, hit in enumerate((weekend, opt.category in ("late", "night"), holiday))
-                    if hit
-                )
-        self.eligible = np.zeros(n, dtype=bool)
-        self.gone: dict[int, int] = {}
-        if weight <= 0 or len(eligible) < 2 or self.unit <= 0:
-            return
-        total_contract = sum(data.people[p].member.contract_hours for p in eligible)
-        self.counts = np.zeros((3, n), dtype=np.int64)
-        self.shares = np.zeros((3, n), dtype=np.int64)
-        self.total = np.zeros(3, dtype=np.int64)
-        self.cost = np.zeros(3, dtype=np.float64)
-        self.counted = np.zeros((3, n), dtype=bool)
-        for p in eligible:
-            person = data.people[p]
-            share = round(COVER_SCALE * person.member.contract_hours / total_contract)
-            for k, name in enumerate(self.KINDS):
-                before = data.fair_before.get((name, p), 0)
-                can = any(k in self.hits[d, o] for d, opts in person.options.items() for o in opts)
-                if can or before:
-                    self.counted[k, p] = True
-                    self.shares[k, p] = share
-                    self.counts[k, p] = before
-        for p in eligible:
-            for d, (o, _) in state.work[p].items():
-                for k in self.hits[d, o]:
-                    self.counts[k, p] += 1
-        self.kinds = [k for k in range(3) if self.counted[k].sum() >= 2]
-        self.counts *= self.counted  # kinds a person cannot work are not counted
-        self.total = self.counts.sum(axis=1)
-        self.eligible[eligible] = True
-        for k in self.kinds:
-            self.cost[k] = self._full(k, self.counts[k], int(self.total[k]))
-
-    def _full(self, k: int, counts: np.ndarray, total: int) -> float:
-        excess = COVER_SCALE * counts - self.shares[k] * total
-        return self.unit * float(np.maximum(excess[self.counted[k]], 0).sum())
-
-    def excess(self, k: int, p: int) -> int:
-        """``p``'s excess in kind ``k`` (negative: below their share)."""
-        return int(COVER_SCALE * self.counts[k, p] - self.shares[k, p] * self.total[k])
-
-    def changes(self, removed, added) -> dict[tuple[int, int], int]:
-        """(kind, person) -> count change of removing/adding (p, d, o) shifts."""
-        out: dict[tuple[int, int], int] = defaultdict(int)
-        for sign, shifts in ((-1, removed), (1, added)):
-            for p, d, o in shifts:
-                if self.eligible[p]:
-                    for k in self.hits[d, o]:
-                        if k in self.kinds:
-                            out[k, p] += sign
-        return {key: v for key, v in out.items() if v}
-
-    def delta(self, changes: dict[tuple[int, int], int]) -> float:
-        """Currency change of the penalty if the counts change by ``changes``."""
-        out = 0.0
-        for k in {k for k, _ in changes}:
-            mine = {p: v for (k2, p), v in changes.items() if k2 == k}
-            d_total = sum(mine.values())
-            if d_total == 0:
-                total = int(self.total[k])
-                for p, v in mine.items():
-                    c, s = int(self.counts[k, p]), int(self.shares[k, p])
-                    out += self.unit * (
-                        max(0, COVER_SCALE * (c + v) - s * total)
-                        - max(0, COVER_SCALE * c - s * total)
-                    )
-            else:
-                counts = self.counts[k].copy()
-                for p, v in mine.items():
-                    counts[p] += v
-                out += self._full(k, counts, int(self.total[k]) + d_total) - self.cost[k]
-        return out
-
-    def add_delta(self, p: int, d: int, o: int) -> float:
-        """Currency change of the penalty if ``p`` also works option ``o`` on day ``d``.
-
-        One more shift of kind k raises ``p``'s excess by S − share_p and everyone else's by
-        −share_q: ``gone[k]`` caches Σ_q (max(0, e_q − s_q) − max(0, e_q)) until counts change.
-        """
-        if not self.eligible[p]:
-            return 0.0
-        out = 0.0
-        for k in self.hits[d, o]:
-            if k not in self.kinds:
-                continue
-            if k not in self.gone:
-                e = COVER_SCALE * self.counts[k] - self.shares[k] * self.total[k]
-                e = e[self.counted[k]]
-                s = self.shares[k][self.counted[k]]
-                self.gone[k] = int((np.maximum(e - s, 0) - np.maximum(e, 0)).sum())
-            e, s = self.excess(k, p), int(self.shares[k, p])
-            out += self.unit * (max(0, e + COVER_SCALE - s) - max(0, e - s) + self.gone[k])
-        return out
-
-    def apply(self, changes: dict[tuple[int, int], int]) -> None:
-        """Commit ``changes``."""
-        touched = {k for k, _ in changes}
-        self.gone.clear()
-        for (k, p), v in changes.items():
-            self.counts[k, p] += v
-            self.total[k] += v
-        for k in touched:  # recomputed exactly (no drift from summed float deltas)
-            self.cost[k] = self._full(k, self.counts[k], int(self.total[k]))
-
-
 def improve(
     state: _State, *, seconds: float, seed: int = 0
 ) -> tuple[int, int]:  # pragma: no branch - timing loop
-    """Local search on a complete greedy rota: change a few shifts at a time while it pays.
+    """Local search on a complete greedy rota: move one shift at a time while it pays.
 
-    Two kinds of move. A *single* move takes one worked shift and puts it back as another option
-    or skill group the same day, on another free day of the same week, or (above the weekly
-    minimum) drops it. A *fairness* move picks a kind (weekend, late/night, holiday) and a person
-    above their share of it on a day they work such a shift, and someone below their share:
-    if that person works a shift of another kind that day the two swap shifts; if they are off,
-    they take the shift over, either outright or (more often) trading it for one of their own
-    shifts of that week on a day the first person is off. A move is kept when cover + labour +
-    request + fairness costs fall. Every move re-checks the hard rules of everyone it touches and
-    never takes a week below its contract minimum. Runs for ``seconds``; returns (tried, kept).
+    A move takes one worked shift and puts it back as another option or skill group the same
+    day, on another free day of the same week, or (above the weekly minimum) drops it; it is
+    kept when cover + labour + request costs fall. Every move re-checks the hard rules and never
+    takes a week below its contract minimum. Runs for ``seconds``; returns (tried, kept).
     """
     data = state.data
     rng = np.random.default_rng(seed)
@@ -602,7 +445,6 @@ def improve(
     w_under, w_over = weights.under_cover * unit_h, weights.over_cover * unit_h
     deadline = time.perf_counter() + seconds
     tried = kept = 0
-    fair = _Fairness(state)
 
     def cover_cost(slices: list[tuple[int, np.ndarray]]) -> float:
         return float(
@@ -612,117 +454,6 @@ def improve(
             )
         )
 
-    def attempt(removes: list[tuple[int, int]], adds: list[tuple[int, int, int, int]]) -> bool:
-        """Remove ``(p, d)`` shifts, add ``(p, d, o, g)`` ones; keep it if the cost falls."""
-        old = [(p, d, *state.work[p][d]) for p, d in removes]
-        by_group: dict[int, list[np.ndarray]] = defaultdict(list)
-        for _, d, o, g in old + adds:
-            by_group[g].append(state.cover(d, o)[0])
-        # one slice per group, so an interval two shifts touch counts once
-        slices = [
-            (g, idx[0] if len(idx) == 1 else np.unique(np.concatenate(idx)))
-            for g, idx in by_group.items()
-        ]
-        changes = fair.changes([s[:3] for s in old], [s[:3] for s in adds]) if fair.kinds else {}
-        before = cover_cost(slices) + sum(_local_cost(state, *s[:3]) for s in old)
-        for p, d in removes:
-            state.remove(p, d)
-        done: list[tuple[int, int]] = []
-        ok = True
-        for p, d, o, g in adds:
-            if not _legal_ignoring_min(state, p, d, o, g):
-                ok = False
-                break
-            state.add(p, d, o, g)
-            done.append((p, d))
-        for p, d, _, _ in old if ok else ():
-            w = state.week_of[d]
-            if state.minutes[p, w] < data.people[p].week_min[w] or (
-                data.people[p].candidate and not state.work[p]
-            ):
-                ok = False
-        if ok:
-            after = (
-                cover_cost(slices)
-                + sum(_local_cost(state, *s[:3]) for s in adds)
-                + (fair.delta(changes) if changes else 0.0)
-            )
-            if after < before - 1e-9:
-                if changes:
-                    fair.apply(changes)
-                return True
-        for p, d in reversed(done):
-            state.remove(p, d)
-        for p, d, o, g in old:
-            state.add(p, d, o, g)
-        return False
-
-    def like(q: int, d: int, o: int, g: int) -> tuple[int, int, int, int] | None:
-        """``q`` working ``o`` on day ``d`` for group ``g``, or the nearest they may work."""
-        person = data.people[q]
-        opts = person.options.get(d)
-        if not opts:
-            return None
-        if o not in opts:
-            same = [o2 for o2 in opts if fair.hits[d, o2] == fair.hits[d, o]]
-            if not same:
-                return None
-            o = same[int(rng.integers(len(same)))]
-        if g not in person.groups:
-            g = person.groups[int(rng.integers(len(person.groups)))]
-        return q, d, o, g
-
-    def swap(a: int, b: int, days: list[int]) -> bool | None:
-        """Exchange ``a``'s and ``b``'s shifts (or days off) on ``days``; None if one cannot."""
-        removes, adds = [], []
-        for src, dst in ((a, b), (b, a)):
-            for x in days:
-                if x in state.work[src]:
-                    moved = like(dst, x, *state.work[src][x])
-                    if moved is None:
-                        return None
-                    removes.append((src, x))
-                    adds.append(moved)
-        return attempt(removes, adds)
-
-    def fair_move() -> bool | None:
-        """One fairness move (None: nothing to try)."""
-        k = fair.kinds[int(rng.integers(len(fair.kinds)))]
-        excess = COVER_SCALE * fair.counts[k] - fair.shares[k] * fair.total[k]
-        above = np.flatnonzero(fair.counted[k] & (excess > 0))
-        if not len(above):
-            return None
-        a = int(above[int(rng.integers(len(above)))])
-        mine = state.work[a]
-        days = [d for d, (o, _) in mine.items() if k in fair.hits[d, o]]
-        if not days:
-            return None
-        d = days[int(rng.integers(len(days)))]
-        # someone below their share who could work that day and does not work such a shift
-        below = [
-            q
-            for q in np.flatnonzero(fair.counted[k] & (excess < 0)).tolist()
-            if d in data.people[q].options
-            and not (d in state.work[q] and k in fair.hits[d, state.work[q][d][0]])
-        ]
-        if not below:
-            return None
-        b = below[int(rng.integers(len(below)))]
-        theirs = state.work[b]
-        if d in theirs:  # same-day swap, sometimes with a neighbouring day (rest, sequences)
-            r = rng.random()
-            near = d + 1 if r < 0.15 else d - 1 if r < 0.3 else None
-            window = [d] if near is None or not 0 <= near < len(data.days) else [d, near]
-            return swap(a, b, window)
-        week = data.weeks[state.week_of[d]]
-        trade = [
-            x for x in week if x in theirs and x not in mine and k not in fair.hits[x, theirs[x][0]]
-        ]
-        if trade and rng.random() < 0.8:  # b's day x goes to a: both keep their days and hours
-            return swap(a, b, [d, trade[int(rng.integers(len(trade)))]])
-        to_b = like(b, d, *mine[d])
-        return None if to_b is None else attempt([(a, d)], [to_b])
-
     # Stop early once moves stop paying (small teams converge in well under a second).
     patience = max(5000, 20 * sum(len(days) for days in state.work.values()))
     last_kept = 0
@@ -731,15 +462,6 @@ def improve(
         if not workers:
             break
         for _ in range(200):
-            if fair.kinds and rng.random() < FAIR_MOVE_SHARE:
-                found = fair_move()
-                if found is None:
-                    continue
-                tried += 1
-                if found:
-                    kept += 1
-                    last_kept = tried
-                continue
             p = workers[int(rng.integers(len(workers)))]
             person = data.people[p]
             if not state.work[p]:  # an earlier move in this batch dropped their last shift
@@ -758,7 +480,8 @@ def improve(
             else:
                 d2 = -1  # drop
             tried += 1
-            adds = []
+            idx1, _ = state.cover(d, o)
+            before_slices = [(g, idx1)]
             if d2 >= 0:
                 if not person.options.get(d2):
                     continue
@@ -766,26 +489,29 @@ def improve(
                 g2 = person.groups[int(rng.integers(len(person.groups)))]
                 if (d2, o2, g2) == (d, o, g):
                     continue
-                adds = [(p, d2, o2, g2)]
-            if attempt([(p, d)], adds):
+                idx2, _ = state.cover(d2, o2)
+                if g2 == g:  # one slice, so an interval both shifts touch counts once
+                    before_slices = [(g, np.union1d(idx1, idx2))]
+                else:
+                    before_slices.append((g2, idx2))
+            before = cover_cost(before_slices) + _local_cost(state, p, d, o)
+            state.remove(p, d)
+            ok = added = False
+            if d2 < 0:
+                ok = True
+            elif _legal_ignoring_min(state, p, d2, o2, g2):
+                state.add(p, d2, o2, g2)
+                ok = added = True
+            if ok and state.minutes[p, w] < person.week_min[w]:
+                ok = False
+            if ok and person.candidate and not state.work[p]:
+                ok = False
+            after = cover_cost(before_slices) + (_local_cost(state, p, d2, o2) if d2 >= 0 else 0.0)
+            if ok and after < before - 1e-9:
                 kept += 1
                 last_kept = tried
-    return tried, kept
-
-
-def _state_of(data: RotaData, assignments: dict[int, list[tuple[int, int, int]]]) -> _State:
-    """The local search's state of a given legal rota (day -> (person, option, group))."""
-    state = _State(data)
-    for d, rows in sorted(assignments.items()):
-        for p, o, g in rows:
+                continue
+            if added:
+                state.remove(p, d2)
             state.add(p, d, o, g)
-    return state
-
-
-def _assignments(state: _State) -> dict[int, list[tuple[int, int, int]]]:
-    """The state's rota as day -> (person, option, group)."""
-    out: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-    for p, days in state.work.items():
-        for d, (o, g) in days.items():
-            out[d].append((p, o, g))
-    return dict(out)
+    return tried, kept
