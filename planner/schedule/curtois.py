@@ -16,12 +16,12 @@ counts as worked if its Saturday or Sunday is.
 
 Pipeline of this module: :func:`load_instance` (text -> :class:`Instance`) →
 :func:`build_model` (CP-SAT model, every penalty term named) → :func:`solve_instance`
-(column generation for the bound and a recombination of its rows
-(:mod:`planner.schedule.curtois_columns`), side by side with a large-neighbourhood search
-that re-optimises a few employees or a window of days at a time; :func:`solve_full` is the
-plain CP-SAT baseline) → :class:`Result` (roster, objective broken down, bound) →
-:func:`check_roster` (recomputes hard violations and the objective from the roster alone) →
-:func:`write_roster_csv`.
+(a full-model solve with strong LP cuts, then column generation for a tighter bound and a
+recombination of its rows (:mod:`planner.schedule.curtois_columns`), side by side with a
+large-neighbourhood search that re-optimises a few employees or a window of days at a time;
+:func:`solve_full` is the plain CP-SAT baseline) → :class:`Result` (roster, objective broken
+down, bound) → :func:`check_roster` (recomputes hard violations and the objective from the
+roster alone) → :func:`write_roster_csv`.
 """
 
 from __future__ import annotations
@@ -753,8 +753,7 @@ class _Search:
         self.offer(roster, objective)
         with self.lock:
             self.current, self.current_objective, self.stalled = roster, objective, 0
-            self.descent_started = self.last_big_gain = time.monotonic()
-            self.building = False
+        self.new_descent()
 
     def new_descent(self) -> None:
         """Count the current roster as the start of a new descent (after a restart step)."""
@@ -1009,11 +1008,11 @@ def _full_model_solve(search: _Search, seed: int, time_limit: float) -> None:
 def _column_step(search: _Search, seed: int, seconds: float, generate_share: float = 0.6) -> bool:
     """Column generation, then a recombination of the known rows, within ``seconds``.
 
-    Column generation runs until it converges or 60% of the time has passed (a tighter bound,
-    and rows the row-by-row search may never build); the rest of the time goes to picking one
-    known row per employee so as to beat the best roster. The pool persists, so a later call
-    resumes where this one stopped, with the rows of every roster found since. True if it
-    found a new best roster. One thread at a time.
+    Column generation runs until it converges or ``generate_share`` of the time has passed (a
+    tighter bound, and rows the row-by-row search may never build); the rest of the time goes
+    to picking one known row per employee so as to beat the best roster. The pool persists,
+    so a later call resumes where this one stopped, with the rows of every roster found
+    since. True if it found a new best roster. One thread at a time.
     """
     from planner.schedule.curtois_columns import ColumnPool, NoRowError
 
@@ -1257,7 +1256,7 @@ def solve_instance(
     settings: SearchSettings | None = None,
     on_improve: Callable[[float, int], None] | None = None,
 ) -> Result:
-    """Solve an instance: column generation for the bound, and large-neighbourhood search.
+    """Solve an instance: full-model solve and column generation for the bound, and LNS.
 
     1. One thread solves the whole model with a single CP-SAT worker and strong LP cuts for
     ``bound_share`` of the time (a quick proof on small instances, and good early rosters),
