@@ -105,9 +105,11 @@ class ColumnPool:
             self._cover_rows[key] = self._lp.Add(under - over == c.requirement)
             objective.SetCoefficient(under, c.weight_under)
             objective.SetCoefficient(over, c.weight_over)
-        # The duals of the best bound (None: price the LP's own next) and, per employee, the
-        # proved least reduced cost under them: together they rule columns out (recombine).
-        self._best_duals: dict[tuple[int, str], float] | None = None
+        # The smoothing centre: the duals of the best bound, or None after a mispriced round
+        # (price the LP's own duals next).
+        self._centre: dict[tuple[int, str], float] | None = None
+        # The duals of the best bound and, per employee, the proved least reduced cost under
+        # them: together they rule columns out (recombine).
         self._bound_duals: dict[tuple[int, str], float] = {}
         self._best_leasts: list[float] = []
         self.bound = -math.inf  # the best Lagrangian bound proved so far
@@ -209,7 +211,7 @@ class ColumnPool:
             self.lp_value = self._lp.Objective().Value()
             lp_duals = {key: row.dual_value() for key, row in self._cover_rows.items()}
             convex_duals = [row.dual_value() for row in self._convex]
-            centre = self._best_duals
+            centre = self._centre
             duals = {
                 key: self._clip(
                     key,
@@ -232,8 +234,8 @@ class ColumnPool:
                     if self.request_cost(e, row) - worked - convex_duals[e] < -1e-6:
                         found.append((e, row))
             if bound > self.bound:
-                self.bound, self._best_duals, self._best_leasts = bound, duals, leasts
-                self._bound_duals = duals
+                self.bound, self._bound_duals, self._best_leasts = bound, duals, leasts
+                self._centre = duals
             self._round_s = time.monotonic() - round_started
             added = sum(self.add_row(e, row) for e, row in found)
             if self.lp_value - self.bound < 1.0 - 1e-6:
@@ -241,7 +243,7 @@ class ColumnPool:
             elif added == 0:
                 if centre is None:
                     self.converged = True  # no improving row under the LP's own duals
-                self._best_duals = None  # smoothing mispriced: price the LP's duals next
+                self._centre = None  # smoothing mispriced: price the LP's duals next
         return self.bound
 
     def _hopeless(self, deadline: float) -> bool:
