@@ -264,3 +264,25 @@ def test_lp_bounds_never_exceed_the_proven_optimum_of_a_tiny_instance() -> None:
     assert 0.6 * optimum < weekly.value <= joint.value + 1e-6 <= optimum + 1e-6
     assert joint.parts["fairness"] >= 0 and "fairness" not in weekly.parts
     assert abs(sum(joint.parts.values()) - joint.value) < 1e-3 * joint.value
+
+
+def test_lagrangian_value_of_any_duals_stays_below_the_lp_optimum() -> None:
+    """The whole-horizon bound is the Lagrangian of PDLP's (inexact) duals: it must be valid
+    for any multipliers, and tight at the exact ones (checked against GLOP's simplex)."""
+    import numpy as np
+    from ortools.linear_solver import pywraplp
+
+    from planner.schedule.bound import _build, lagrangian_value
+
+    scenario, requirement = _bound_instance()
+    data = build_rota_data(scenario, requirement)
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    _build(data, solver, None)
+    assert solver.Solve() == pywraplp.Solver.OPTIMAL
+    optimum = solver.Objective().Value()
+    exact = np.array([ct.dual_value() for ct in solver.constraints()])
+    assert optimum - 1e-3 * abs(optimum) <= lagrangian_value(solver, exact) <= optimum
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        noisy = exact * rng.uniform(0.0, 2.0, len(exact)) + rng.normal(0, 50, len(exact))
+        assert lagrangian_value(solver, noisy) <= optimum

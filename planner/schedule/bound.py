@@ -30,9 +30,11 @@ the same objective, except fairness, where ``Σ max(0, a_p) >= max(0, Σ a_p)`` 
 excess a lower bound on its members' excesses.
 
 Two LPs, the larger proved value wins (:func:`lp_bound_parts`): each week alone (GLOP, fast;
-further relaxed as :func:`_build` explains) and the whole horizon (HiGHS interior point; GLOP's
-simplex took over 6 minutes on it). Measured on the sample scenario with ``out/requirement.csv``
-(rota found in 60 s: ~661,500), loaded 2-core machine:
+further relaxed as :func:`_build` explains) and the whole horizon (PDLP, valued by the
+Lagrangian of its duals; HiGHS's interior point took 14-29 s, GLOP's simplex over 6 minutes).
+Every column has a finite upper bound that any rota respects (the Lagrangian needs boxes).
+Measured on the sample scenario with ``out/requirement.csv`` (rota found in 60 s: ~661,500),
+loaded 2-core machine:
 
 =====================================================  ========  =======
 bound                                                   value     time
@@ -40,7 +42,8 @@ bound                                                   value     time
 week by week, cover + cost only (the previous bound)    548,381   8 s
   + lunch-room caps                                     566,883   4 s
 week by week, all rows above                            570,809   6 s
-whole horizon, all rows above                           588,563   14 s
+whole horizon, all rows above (HiGHS interior point)    588,563   14 s
+whole horizon, PDLP duals' Lagrangian (1e-4)            588,561   10-15 s
 =====================================================  ========  =======
 """
 
@@ -53,7 +56,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 import numpy as np
-from ortools.linear_solver import pywraplp
+from ortools.linear_solver import linear_solver_pb2, pywraplp
 
 from planner.schedule.model import COVER_SCALE, HOLIDAY_DATES, RotaData, lunch_room_ok
 from planner.schedule.rules import OBJ_SCALE, _weight
@@ -132,18 +135,24 @@ def _conflicts(data: RotaData) -> dict[tuple[int, int], list[int]]:
     return out
 
 
-#: Time of the whole-horizon LP as a multiple of the week-by-week LPs' (measured ~2.5 on the
-#: sample), with a margin: the joint LP is tried only when that much time is left.
-JOINT_TIME_FACTOR = 3.0
+#: Time of the whole-horizon LP (PDLP) as a multiple of the week-by-week LPs', with a margin:
+#: the joint LP is tried only when that much time is left. On the sample PDLP takes ~10-15 s
+#: alone, the weekly LPs ~6 s alone but ~10-20 s beside the greedy (which they share the GIL
+#: with), so their wall time overstates a core's speed. PDLP proves nothing when stopped at a
+#: time limit (no duals), so a joint LP that cannot finish only costs CPU.
+JOINT_TIME_FACTOR = 1.5
 
-#: Solver of the whole-horizon LP (HiGHS ships with ortools).
-JOINT_SOLVER = "HIGHS_LP"
-
-#: HiGHS settings of the joint LP: interior point (the sample's 49k columns, 27k rows: 14-19 s
-#: on a loaded 2-core machine, vs over 6 min with GLOP's simplex and over 2.5 min with HiGHS's
-#: own simplex), no crossover (the IPM's optimal status puts the objective within ~1e-9 of the
-#: optimum; we shave 1e-6), one thread (CP-SAT searches on the other cores meanwhile).
-JOINT_PARAMS = "solver = ipm\nrun_crossover = off\nthreads = 1\noutput_flag = false\n"
+#: Solver of the whole-horizon LP: PDLP (first-order, ships with ortools) to a relative
+#: accuracy of 1e-4, on one thread (CP-SAT searches on the other core meanwhile). On the sample
+#: (49k columns, 28k rows) it takes ~10 s where HiGHS's interior point took 14-29 s and GLOP's
+#: simplex over 6 min. Its objective is not trusted: the bound is the Lagrangian value of its
+#: duals (:func:`lagrangian_value`), valid however inexact they are; at 1e-4 it is ~0.15%
+#: below the LP optimum (1e-5: ~0.01%, but 42 s).
+JOINT_SOLVER = "PDLP"
+JOINT_PARAMS = (
+    "num_threads: 1 termination_criteria { simple_optimality_criteria "
+    "{ eps_optimal_relative: 1e-4 eps_optimal_absolute: 1e-4 } }"
+)
 
 
 def lp_bound(data: RotaData, *, deadline: float | None = None) -> float:
@@ -168,9 +177,10 @@ def lp_bound_parts(
 
     First the week-by-week LP (each week alone, GLOP, about a second a week on the sample):
     a valid bound on its own (see :func:`_build`). Then, if ``joint`` and time is left, the
-    LP of the whole horizon (HiGHS interior point), which links the weeks (backup caps, hires,
-    fairness, rest and runs across week ends) and is never weaker than the weekly sum: a point
-    of it, cut to one week, is a point of that week's LP at no higher cost. The larger proved
+    LP of the whole horizon (PDLP, see :data:`JOINT_SOLVER`), which links the weeks (backup
+    caps, hires, fairness, rest and runs across week ends) and is never weaker than the weekly
+    sum: a point of it, cut to one week, is a point of that week's LP at no higher cost (its
+    Lagrangian value may lose ~0.15% of that). The larger proved
     value is returned. ``joint_after``: start the whole-horizon LP only once this event is
     set (the caller's single-core phase is over), or skip it if the deadline comes first.
     ``on_bound`` is called with each bound as soon as it is proved (weekly, then joint), so
@@ -195,16 +205,73 @@ def lp_bound_parts(
     if joint and joint_after is not None:
         wait = None if deadline is None else max(0.0, deadline - time.perf_counter())
         joint = joint_after.wait(wait)
-    # The joint LP took ~2.5x the weekly ones on the sample; skip it when it cannot finish
-    # (it would only take CPU from the search).
+    # Skip the joint LP when it cannot finish (it would only take CPU from the search).
     fits = deadline is None or deadline - time.perf_counter() > JOINT_TIME_FACTOR * weekly_s
     if joint and fits and len(data.weeks) > 1:
-        found = _solve(data, None, JOINT_SOLVER, JOINT_PARAMS, deadline)
+        found = _solve_joint(data, deadline)
         if found is not None and found.value > best.value:
             best = dataclasses.replace(found, seconds=time.perf_counter() - started)
             if on_bound is not None:
                 on_bound(best)
     return best
+
+
+def _solve_joint(data: RotaData, deadline: float | None) -> LpBound | None:
+    """The whole-horizon LP by PDLP, valued by its duals' Lagrangian; None if not proved."""
+    started = time.perf_counter()
+    solver = pywraplp.Solver.CreateSolver(JOINT_SOLVER)
+    if solver is None or not solver.SetSolverSpecificParametersAsString(JOINT_PARAMS):
+        return None  # pragma: no cover - PDLP ships with ortools
+    parts, constant = _build(data, solver, None)
+    if deadline is not None:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return None
+        solver.SetTimeLimit(max(1, int(left * 1000)))
+    if solver.Solve() != pywraplp.Solver.OPTIMAL:
+        return None
+    duals = np.array([ct.dual_value() for ct in solver.constraints()])
+    value = (lagrangian_value(solver, duals) + constant) / OBJ_SCALE
+    breakdown = {
+        term: sum(v.solution_value() * c for v, c in terms) / OBJ_SCALE
+        for term, terms in parts.items()
+    }
+    breakdown["under_cover"] = breakdown.get("under_cover", 0.0) + constant / OBJ_SCALE
+    return LpBound(value, breakdown, time.perf_counter() - started, "whole horizon")
+
+
+def lagrangian_value(solver: pywraplp.Solver, duals: np.ndarray) -> float:
+    """A lower bound on the minimum of ``solver``'s LP from any row multipliers ``duals``.
+
+    Weak duality: for a minimisation with rows ``lower <= A x <= upper`` and boxes
+    ``0 <= x <= ub`` (every ``ub`` finite), any ``y`` with ``y_r >= 0`` only on rows with a
+    finite lower bound and ``y_r <= 0`` only on rows with a finite upper bound gives
+    ``c·x >= Σ_r y_r·bound_r + Σ_j min(0, (c - Aᵀy)_j·ub_j)``. Multipliers of the wrong sign
+    are set to 0 first, so an inexact solver's duals can only make the bound weaker, never
+    wrong. The float sums over ~50k terms are shaved by far more than their rounding error.
+    Objective units, without any constant the caller keeps outside the LP.
+    """
+    proto = linear_solver_pb2.MPModelProto()
+    solver.ExportModelToProto(proto)
+    cost = np.array([v.objective_coefficient for v in proto.variable])
+    col_upper = np.array([v.upper_bound for v in proto.variable])
+    if not np.all(np.isfinite(col_upper)) or any(v.lower_bound != 0 for v in proto.variable):
+        raise ValueError("every column of the bound LP must lie in [0, finite]")
+    lower = np.array([c.lower_bound for c in proto.constraint])
+    upper = np.array([c.upper_bound for c in proto.constraint])
+    sizes = [len(c.var_index) for c in proto.constraint]
+    row = np.repeat(np.arange(len(sizes)), sizes)
+    col = np.fromiter((j for c in proto.constraint for j in c.var_index), dtype=np.int64)
+    coef = np.fromiter((a for c in proto.constraint for a in c.coefficient), dtype=float)
+    y = np.asarray(duals, dtype=float).copy()
+    y[~np.isfinite(y)] = 0.0
+    y[(y > 0) & ~np.isfinite(lower)] = 0.0
+    y[(y < 0) & ~np.isfinite(upper)] = 0.0
+    reduced = cost - np.bincount(col, weights=coef * y[row], minlength=len(cost))
+    rows = np.where(y > 0, y * np.where(np.isfinite(lower), lower, 0.0), 0.0)
+    rows += np.where(y < 0, y * np.where(np.isfinite(upper), upper, 0.0), 0.0)
+    value = float(rows.sum() + np.minimum(0.0, reduced * col_upper).sum())
+    return value - 1e-9 * abs(value) - 1.0
 
 
 def _solve(
@@ -294,8 +361,10 @@ def _build(
         if not person.candidate and person.kind != "backup" and person.member.contract_hours > 0
     ]
     total_contract = sum(data.people[p].member.contract_hours for p in eligible_fair)
-    # kind -> per class: (count terms, members' summed share, carried count)
-    fair_counts: dict[str, list[tuple[list[pywraplp.Variable], int, int]]] = defaultdict(list)
+    # kind -> per class: (count terms, members' summed share, carried count, most count)
+    fair_counts: dict[str, list[tuple[list[pywraplp.Variable], int, int, float]]] = defaultdict(
+        list
+    )
 
     def cost(var: pywraplp.Variable, coef: float, term: str) -> None:
         if coef:
@@ -350,7 +419,7 @@ def _build(
                 opt = data.options[d][o]
                 today[o] = []
                 for g in person.groups:
-                    x = solver.NumVar(0.0, inf, "")
+                    x = solver.NumVar(0.0, m, "")
                     cost(x, _weight(opt.paid_min * person.cost_per_min * factor), "labour_cost")
                     cost(x, requested[d], "time_off_request")
                     if member.preferred_shifts and opt.name not in member.preferred_shifts:
@@ -418,21 +487,25 @@ def _build(
                 carried = sum(data.fair_before.get((kind, p), 0) for p in members)
                 if lits or carried:
                     share = round(COVER_SCALE * member.contract_hours / total_contract)
-                    fair_counts[kind].append((lits, share * len(members), carried))
+                    # at most every member on every day with such a shift, plus the carried
+                    worked = sum(1 for d, today in shifts.items() if any(hit(d, o) for o in today))
+                    most = carried + m * worked
+                    fair_counts[kind].append((lits, share * len(members), carried, most))
     # Fairness: excess >= 100 × count - share × total, excess >= 0.
     w_fair = _weight(weights.fairness / COVER_SCALE)
     for rows in fair_counts.values():
         if len(rows) < 2:  # the model needs two people to compare; one class is skipped
             continue
-        total = solver.NumVar(0.0, inf, "")
-        carried_total = float(sum(c for _, _, c in rows))
+        carried_total = float(sum(r[2] for r in rows))
+        total = solver.NumVar(0.0, sum(r[3] for r in rows), "")
         link = solver.Constraint(carried_total, carried_total)
         link.SetCoefficient(total, 1.0)
-        for lits, _, _ in rows:
+        for lits, *_ in rows:
             for x in lits:
                 link.SetCoefficient(x, link.GetCoefficient(x) - 1.0)
-        for lits, share, carried in rows:
-            excess = solver.NumVar(0.0, inf, "")
+        for lits, share, carried, most in rows:
+            # excess <= 100 × count: the model's excess is max(0, 100 × count - share × total)
+            excess = solver.NumVar(0.0, COVER_SCALE * most, "")
             cost(excess, w_fair, "fairness")
             ct = solver.Constraint(float(COVER_SCALE * carried), inf)
             ct.SetCoefficient(excess, 1.0)
@@ -445,7 +518,7 @@ def _build(
     cover_terms: dict[tuple[int, int], list[tuple[pywraplp.Variable, float]]] = defaultdict(list)
     lunch_rows: dict[tuple[int, int, int], pywraplp.Constraint] = {}
     for (d, o, g, prod), xs in heads.items():
-        y = solver.NumVar(0.0, inf, "")
+        y = solver.NumVar(0.0, sum(x.ub() for x in xs), "")
         link = solver.Constraint(0.0, 0.0)
         link.SetCoefficient(y, 1.0)
         for x in xs:
@@ -487,7 +560,7 @@ def _build(
                 for x, c in terms:
                     ct.SetCoefficient(x, c)
             if w_over > 0:
-                over = solver.NumVar(0.0, inf, "")
+                over = solver.NumVar(0.0, sum(x.ub() * c for x, c in terms), "")
                 cost(over, w_over, "over_cover")
                 ct = solver.Constraint(-inf, need)
                 ct.SetCoefficient(over, -1.0)

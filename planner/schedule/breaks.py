@@ -104,21 +104,37 @@ def place_breaks(
     interval = data.interval_min
     lengths = [rules.short_break_min, rules.lunch_min_min, interval]
     step = math.gcd(*[v for v in lengths if v > 0])
-    model = cp_model.CpModel()
     grid_ns = data.grid.asi8
     step_ns = step * 60 * 10**9
     interval_ns = interval * 60 * 10**9
 
-    # Variables: one Boolean per (break, start position) and an integer start per break.
-    choices: dict[int, list[tuple[str, int, list[tuple[int, cp_model.IntVar]]]]] = {}
-    slot_use: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)  # (group, slot)
+    def overlaps(s: int, e: int, prod: float) -> list[tuple[int, int]]:
+        """(interval, heads lost ×COVER_SCALE) for ``[s, e)`` at ramp level ``prod``."""
+        key = (s, e, prod)
+        if key not in overlap_cache:
+            out = []
+            t0 = int(np.searchsorted(grid_ns, s - interval_ns, side="right"))
+            for t in range(t0, len(grid_ns)):
+                a = int(grid_ns[t])
+                if a >= e:
+                    break
+                overlap = max(0, min(a + interval_ns, e) - max(a, s))
+                loss = round(COVER_SCALE * prod * overlap / interval_ns)
+                if loss:
+                    out.append((t, loss))
+            overlap_cache[key] = out
+        return overlap_cache[key]
+
+    # Candidates: one id per (break, start position), numbered k; the CP-SAT model (built
+    # only when there is time to search) has one Boolean per candidate. Many shifts share a
+    # template, so the coverage each break position costs is computed once per instant.
+    overlap_cache: dict[tuple[int, int, float], list[tuple[int, int]]] = {}
+    choices: dict[int, list[tuple[str, int, list[tuple[int, int]]]]] = {}
+    slot_use: dict[tuple[int, int], list[int]] = defaultdict(list)  # (group, slot) -> ks
     heads: dict[tuple[int, int], int] = defaultdict(int)
-    cover_loss: dict[tuple[int, int], tuple[list[cp_model.IntVar], list[int]]] = defaultdict(
-        lambda: ([], [])
-    )
-    # y index -> (group, slots it occupies, [(interval, coverage lost)]) for the greedy start
-    info: dict[int, tuple[int, list[int], list[tuple[int, int]]]] = {}
-    info_starts: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
+    cover_loss: dict[tuple[int, int], tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+    # k -> (group, slots it occupies, [(interval, coverage lost)])
+    info: list[tuple[int, list[int], list[tuple[int, int]]]] = []
     day_start = min((data.options[day][o].start.value for _, o, _ in shifts), default=0)
     for p, o, g in shifts:
         opt = data.options[day][o]
@@ -128,8 +144,7 @@ def place_breaks(
         for k in range(opt.paid_min // step):
             heads[g, first_slot + k] += 1
         mine = []
-        starts = []
-        for b, (kind, length, lo, hi) in enumerate(_windows(opt.paid_min, rules)):
+        for kind, length, lo, hi in _windows(opt.paid_min, rules):
             positions = list(range(math.ceil(lo / step) * step, hi + 1, step))
             if not positions:
                 raise PlannerError(
@@ -139,88 +154,41 @@ def place_breaks(
                 )
             lits = []
             for m in positions:
-                y = model.new_bool_var(f"{kind}[{person.id},{b},{m}]")
-                lits.append((m, y))
-                used = [first_slot + m // step + k for k in range(length // step)]
-                info[y.index] = (g, used, [])
+                k = len(info)
+                lits.append((m, k))
+                used = [first_slot + m // step + j for j in range(length // step)]
                 for u in used:
-                    slot_use[g, u].append(y)
-                # coverage lost in each interval the break overlaps (×COVER_SCALE, ramp-weighted)
+                    slot_use[g, u].append(k)
                 s = opt.start.value + m * 60 * 10**9
-                e = s + length * 60 * 10**9
-                t0 = int(np.searchsorted(grid_ns, s - interval_ns, side="right"))
-                for t in range(t0, len(grid_ns)):
-                    a = int(grid_ns[t])
-                    if a >= e:
-                        break
-                    overlap = max(0, min(a + interval_ns, e) - max(a, s))
-                    loss = round(COVER_SCALE * prod * overlap / interval_ns)
-                    if loss:
-                        vs, cs = cover_loss[g, t]
-                        vs.append(y)
-                        cs.append(loss)
-                        info[y.index][2].append((t, loss))
-            model.add_exactly_one([y for _, y in lits])
-            start = model.new_int_var(positions[0], positions[-1], f"start[{person.id},{b}]")
-            model.add(start == sum(m * y for m, y in lits))
-            starts.append((kind, length, start))
-            info_starts[start.index] = lits
+                losses = overlaps(s, s + length * 60 * 10**9, prod)
+                info.append((g, used, losses))
+                for t, loss in losses:
+                    vs, cs = cover_loss[g, t]
+                    vs.append(k)
+                    cs.append(loss)
             mine.append((kind, length, lits))
-        # At least the gap between two breaks: intervals padded by the gap may not overlap.
-        gap = rules.min_gap_between_breaks_min
-        padded = [
-            model.new_fixed_size_interval_var(s, length + gap, f"pad[{person.id},{i}]")
-            for i, (_, length, s) in enumerate(starts)
-        ]
-        if len(padded) > 1:
-            model.add_no_overlap(padded)
-        shorts = [s for kind, _, s in starts if kind == "break"]
-        for a, b in itertools.pairwise(shorts):
-            model.add(a < b)  # symmetry: short breaks in order
         choices[p] = mine
 
-    # At most a share of each group's heads on break at once.
-    for (g, u), ys in slot_use.items():
-        cap = break_cap(heads[g, u], rules.max_share_on_break)
-        if len(ys) > cap:
-            model.add(sum(ys) <= cap)
-
-    # Objective: under-cover after breaks, per interval and group (stage-1 heads minus losses).
+    # Heads present before breaks, per interval and group (×COVER_SCALE, ramp-weighted).
     base: dict[tuple[int, int], int] = defaultdict(int)
     for p, o, g in shifts:
         prod = data.people[p].productivity.get(day, 1.0)
         opt = data.options[day][o]
-        s, e = opt.start.value, opt.end.value
-        t0 = int(np.searchsorted(grid_ns, s - interval_ns, side="right"))
-        for t in range(t0, len(grid_ns)):
-            a = int(grid_ns[t])
-            if a >= e:
-                break
-            overlap = max(0, min(a + interval_ns, e) - max(a, s))
-            base[g, t] += round(COVER_SCALE * prod * overlap / interval_ns)
-    unders = []
-    constant_under = 0
-    for (g, t), (vs, cs) in cover_loss.items():
-        need = int(data.need[g, t])
-        have = base[g, t]
-        if need <= have - sum(cs):
-            continue  # covered whatever the placement
-        under = model.new_int_var(0, need, f"under[{g},{t}]")
-        model.add(under >= need - have + cp_model.LinearExpr.weighted_sum(vs, cs))
-        unders.append(under)
-    if unders:
-        model.minimize(sum(unders))
+        for t, present in overlaps(opt.start.value, opt.end.value, prod):
+            base[g, t] += present
 
     gap_slots = -(-rules.min_gap_between_breaks_min // step)
     greedy = _greedy(choices, info, heads, base, data.need, rules, gap_slots)
-    if greedy is not None:
-        chosen = {y.index for y in greedy}
-        for lits in info_starts.values():
-            for _, y in lits:
-                model.add_hint(y, y.index in chosen)
-
     if greedy is not None and time_limit_s < MIN_SEARCH_S:
         return _greedy_day(data, day, shifts, choices, greedy, cover_loss, base)
+
+    model, ys, has_objective = _day_model(
+        data, choices, info, slot_use, heads, cover_loss, base, rules
+    )
+    if greedy is not None:
+        chosen = set(greedy)
+        for k, y in enumerate(ys):
+            model.add_hint(y, k in chosen)
 
     solver = cp_model.CpSolver()
     # Without a greedy answer CP-SAT must find one: give it at least a second at once.
@@ -248,29 +216,83 @@ def place_breaks(
         start = data.options[day][o].start
         placed = []
         for kind, length, lits in mine:
-            m = next(m for m, y in lits if solver.boolean_value(y))
+            m = next(m for m, k in lits if solver.boolean_value(ys[k]))
             s = start + pd.Timedelta(minutes=m)
             placed.append(Break(s, s + pd.Timedelta(minutes=length), kind))
         result[p] = sorted(placed, key=lambda b: b.start)
-    value = solver.objective_value if unders else 0.0
-    bound = solver.best_objective_bound if unders else 0.0
+    value = solver.objective_value if has_objective else 0.0
+    bound = solver.best_objective_bound if has_objective else 0.0
     return DayBreaks(
         breaks=result,
-        under_staff_h=(value + constant_under) * to_h,
-        bound_staff_h=(bound + constant_under) * to_h,
+        under_staff_h=value * to_h,
+        bound_staff_h=bound * to_h,
         status="optimal" if status == cp_model.OPTIMAL else "feasible",
     )
 
 
+def _day_model(
+    data: RotaData,
+    choices: dict[int, list[tuple[str, int, list[tuple[int, int]]]]],
+    info: list[tuple[int, list[int], list[tuple[int, int]]]],
+    slot_use: dict[tuple[int, int], list[int]],
+    heads: dict[tuple[int, int], int],
+    cover_loss: dict[tuple[int, int], tuple[list[int], list[int]]],
+    base: dict[tuple[int, int], int],
+    rules: BreakRules,
+) -> tuple[cp_model.CpModel, list[cp_model.IntVar], bool]:
+    """The day's CP-SAT model: one Boolean per candidate ``k`` (returned in order), the break
+    rules as constraints, and under-cover after breaks as the objective (if any can arise)."""
+    model = cp_model.CpModel()
+    ys = [model.new_bool_var(f"b{k}") for k in range(len(info))]
+    for p, mine in choices.items():
+        starts = []
+        for kind, length, lits in mine:
+            model.add_exactly_one([ys[k] for _, k in lits])
+            first, last = lits[0][0], lits[-1][0]
+            start = model.new_int_var(first, last, f"start[{p},{len(starts)}]")
+            model.add(start == sum(m * ys[k] for m, k in lits))
+            starts.append((kind, length, start))
+        # At least the gap between two breaks: intervals padded by the gap may not overlap.
+        gap = rules.min_gap_between_breaks_min
+        padded = [
+            model.new_fixed_size_interval_var(s, length + gap, f"pad[{p},{i}]")
+            for i, (_, length, s) in enumerate(starts)
+        ]
+        if len(padded) > 1:
+            model.add_no_overlap(padded)
+        shorts = [s for kind, _, s in starts if kind == "break"]
+        for a, b in itertools.pairwise(shorts):
+            model.add(a < b)  # symmetry: short breaks in order
+    # At most a share of each group's heads on break at once.
+    for (g, u), ks in slot_use.items():
+        cap = break_cap(heads[g, u], rules.max_share_on_break)
+        if len(ks) > cap:
+            model.add(sum(ys[k] for k in ks) <= cap)
+    # Objective: under-cover after breaks, per interval and group (stage-1 heads minus losses).
+    unders = []
+    for (g, t), (ks, cs) in cover_loss.items():
+        need = int(data.need[g, t])
+        have = base[g, t]
+        if need <= have - sum(cs):
+            continue  # covered whatever the placement
+        under = model.new_int_var(0, need, f"under[{g},{t}]")
+        vs = [ys[k] for k in ks]
+        model.add(under >= need - have + cp_model.LinearExpr.weighted_sum(vs, cs))
+        unders.append(under)
+    if unders:
+        model.minimize(sum(unders))
+    return model, ys, bool(unders)
+
+
 def _greedy(
-    choices: dict[int, list[tuple[str, int, list[tuple[int, cp_model.IntVar]]]]],
-    info: dict[int, tuple[int, list[int], list[tuple[int, int]]]],
+    choices: dict[int, list[tuple[str, int, list[tuple[int, int]]]]],
+    info: list[tuple[int, list[int], list[tuple[int, int]]]],
     heads: dict[tuple[int, int], int],
     base: dict[tuple[int, int], int],
     need: np.ndarray,
     rules: BreakRules,
     gap: int,
-) -> list[cp_model.IntVar] | None:
+) -> list[int] | None:
     """A feasible placement built break by break, each where it costs least cover.
 
     Tries a few orders (every lunch first, then short breaks; person by person; latest shift
@@ -299,15 +321,15 @@ def _greedy(
 
 
 def _greedy_once(
-    choices: dict[int, list[tuple[str, int, list[tuple[int, cp_model.IntVar]]]]],
-    info: dict[int, tuple[int, list[int], list[tuple[int, int]]]],
+    choices: dict[int, list[tuple[str, int, list[tuple[int, int]]]]],
+    info: list[tuple[int, list[int], list[tuple[int, int]]]],
     heads: dict[tuple[int, int], int],
     base: dict[tuple[int, int], int],
     need: np.ndarray,
     rules: BreakRules,
     gap: int,
-    order: Callable[[tuple[int, str, list[tuple[int, cp_model.IntVar]]]], object],
-) -> list[cp_model.IntVar] | None:
+    order: Callable[[tuple[int, str, list[tuple[int, int]]]], object],
+) -> list[int] | None:
     """One greedy pass over the breaks in ``order``; None if some break finds no room."""
     on_break: dict[tuple[int, int], int] = defaultdict(int)
     lost: dict[tuple[int, int], int] = defaultdict(int)
@@ -319,7 +341,7 @@ def _greedy_once(
     for p, _kind, lits in queue:
         best, best_cost, best_m = None, None, 0
         for m, y in lits:
-            g, used, losses = info[y.index]
+            g, used, losses = info[y]
             lo, hi = used[0], used[-1] + 1
             if any(not (hi + gap <= a or b + gap <= lo) for a, b in placed[p]):
                 continue
@@ -358,7 +380,7 @@ def _greedy_once(
             continue
         _commit(best, info, on_break, lost, placed[p])
         picks[id(lits)] = best_m
-    chosen: list[cp_model.IntVar] = []
+    chosen: list[int] = []
     for mine in choices.values():
         # Short breaks share one window: hand out their positions in order (the model orders
         # them to break symmetry), so the hint is feasible as it stands.
@@ -372,15 +394,15 @@ def _greedy_once(
 
 
 def _commit(
-    y: cp_model.IntVar,
-    info: dict[int, tuple[int, list[int], list[tuple[int, int]]]],
+    y: int,
+    info: list[tuple[int, list[int], list[tuple[int, int]]]],
     on_break: dict[tuple[int, int], int],
     lost: dict[tuple[int, int], int],
     mine: list[tuple[int, int]],
     sign: int = 1,
 ) -> None:
     """Add (or with ``sign=-1`` remove) a chosen break position to the greedy's tallies."""
-    g, used, losses = info[y.index]
+    g, used, losses = info[y]
     for u in used:
         on_break[g, u] += sign
     for t, loss in losses:
@@ -394,9 +416,9 @@ def _commit(
 
 def _replace_jointly(
     p: int,
-    mine: list[tuple[str, int, list[tuple[int, cp_model.IntVar]]]],
+    mine: list[tuple[str, int, list[tuple[int, int]]]],
     picks: dict[int, int],
-    info: dict[int, tuple[int, list[int], list[tuple[int, int]]]],
+    info: list[tuple[int, list[int], list[tuple[int, int]]]],
     heads: dict[tuple[int, int], int],
     on_break: dict[tuple[int, int], int],
     lost: dict[tuple[int, int], int],
@@ -405,7 +427,7 @@ def _replace_jointly(
     need: np.ndarray,
     rules: BreakRules,
     gap: int,
-    stuck: list[tuple[int, cp_model.IntVar]],
+    stuck: list[tuple[int, int]],
 ) -> bool:
     """Place ``p``'s short breaks so far plus ``stuck`` together; False if none fit."""
     shorts = [lits for kind, _, lits in mine if kind == "break" and id(lits) in picks]
@@ -413,14 +435,14 @@ def _replace_jointly(
         y = next(y for m, y in lits if m == picks[id(lits)])
         _commit(y, info, on_break, lost, placed[p], sign=-1)
     group = [*shorts, stuck]
-    best: tuple[int, tuple[tuple[int, cp_model.IntVar], ...]] | None = None
+    best: tuple[int, tuple[tuple[int, int], ...]] | None = None
     for combo in itertools.product(*group):
         spans = []
         ok = True
         cost = 0
         slot_count: dict[tuple[int, int], int] = defaultdict(int)
         for _, y in combo:
-            g, used, losses = info[y.index]
+            g, used, losses = info[y]
             lo, hi = used[0], used[-1] + 1
             if any(not (hi + gap <= a or b + gap <= lo) for a, b in [*placed[p], *spans]):
                 ok = False
@@ -451,16 +473,16 @@ def _greedy_day(
     data: RotaData,
     day: int,
     shifts: list[tuple[int, int, int]],
-    choices: dict[int, list[tuple[str, int, list[tuple[int, cp_model.IntVar]]]]],
-    greedy: list[cp_model.IntVar],
-    cover_loss: dict[tuple[int, int], tuple[list[cp_model.IntVar], list[int]]],
+    choices: dict[int, list[tuple[str, int, list[tuple[int, int]]]]],
+    greedy: list[int],
+    cover_loss: dict[tuple[int, int], tuple[list[int], list[int]]],
     base: dict[tuple[int, int], int],
 ) -> DayBreaks:
     """The greedy placement with its under-cover (staff-hours) in the break windows."""
-    chosen = {y.index for y in greedy}
+    chosen = set(greedy)
     short = 0
     for (g, t), (vs, cs) in cover_loss.items():
-        lost = sum(c for v, c in zip(vs, cs, strict=True) if v.index in chosen)
+        lost = sum(c for k, c in zip(vs, cs, strict=True) if k in chosen)
         short += max(0, int(data.need[g, t]) - base[g, t] + lost)
     under_h = short * data.interval_min / 60 / COVER_SCALE
     return _from_greedy(data, day, shifts, choices, greedy, under_h)
@@ -470,19 +492,19 @@ def _from_greedy(
     data: RotaData,
     day: int,
     shifts: list[tuple[int, int, int]],
-    choices: dict[int, list[tuple[str, int, list[tuple[int, cp_model.IntVar]]]]],
-    greedy: list[cp_model.IntVar],
+    choices: dict[int, list[tuple[str, int, list[tuple[int, int]]]]],
+    greedy: list[int],
     under_h: float,
 ) -> DayBreaks:
     """The greedy placement as a DayBreaks (no solver bound: reported as 0)."""
-    chosen = {y.index for y in greedy}
+    chosen = set(greedy)
     result: dict[int, list[Break]] = {}
     for p, mine in choices.items():
         o = next(o for q, o, _ in shifts if q == p)
         start = data.options[day][o].start
         placed = []
         for kind, length, lits in mine:
-            m = next(m for m, y in lits if y.index in chosen)
+            m = next(m for m, k in lits if k in chosen)
             s = start + pd.Timedelta(minutes=m)
             placed.append(Break(s, s + pd.Timedelta(minutes=length), kind))
         result[p] = sorted(placed, key=lambda b: b.start)
