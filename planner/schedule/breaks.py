@@ -21,6 +21,7 @@ import dataclasses
 import itertools
 import math
 import random
+import time
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -100,6 +101,7 @@ def place_breaks(
         PlannerError: a shift cannot hold its breaks (its template is too short for the break
             rules) or the share-on-break cap admits no placement; the message names both.
     """
+    started = time.perf_counter()  # the time limit covers building the model too
     rules = data.scenario.rules.breaks
     interval = data.interval_min
     lengths = [rules.short_break_min, rules.lunch_min_min, interval]
@@ -179,7 +181,7 @@ def place_breaks(
 
     gap_slots = -(-rules.min_gap_between_breaks_min // step)
     greedy = _greedy(choices, info, heads, base, data.need, rules, gap_slots)
-    if greedy is not None and time_limit_s < MIN_SEARCH_S:
+    if greedy is not None and time_limit_s - (time.perf_counter() - started) < MIN_SEARCH_S:
         return _greedy_day(data, day, shifts, choices, greedy, cover_loss, base)
 
     model, ys, has_objective = _day_model(
@@ -193,7 +195,8 @@ def place_breaks(
     solver = cp_model.CpSolver()
     # Without a greedy answer CP-SAT must find one: give it at least a second at once.
     floor_s = 0.05 if greedy is not None else 1.0
-    solver.parameters.max_time_in_seconds = max(floor_s, time_limit_s)
+    left = time_limit_s - (time.perf_counter() - started)
+    solver.parameters.max_time_in_seconds = max(floor_s, left)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     status = solver.solve(model)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -217,7 +216,7 @@ def _hint_everything(model: cp_model.CpModel, solver: cp_model.CpSolver) -> None
 LNS_STEP_S = 1.0
 
 #: Share of the stage-1 time given to the greedy's local search (``greedy.improve``).
-LOCAL_SEARCH_SHARE = 0.35
+LOCAL_SEARCH_SHARE = 0.6
 
 #: Seconds of stage 2's greedy break placement per shift (measured, loaded 2-core machine).
 BREAKS_S_PER_SHIFT = 0.002
@@ -957,18 +956,15 @@ def build_rota(
         max(0.5 * total, total - reserve - stage2_floor),
     )
     n_cells = len(data.people) * len(data.days)
-    # The LP bound runs in a thread: the week-by-week LPs (~6 s of one core on the sample) from
-    # the start, beside the greedy (pure Python on one core); the whole-horizon LP (~14 s) once
-    # the greedy is done, beside CP-SAT. Measured on the sample on a loaded 2-core machine:
-    # both LPs after the greedy, the joint one missed its deadline (1 run of 2); both beside the
-    # greedy, its local search got less CPU and the rota ended ~8k worse (664-673k in 6 runs vs
-    # 661-663k in 3). It may run into stage 2, which keeps to its own deadline (stopped halfway
-    # through stage 2 instead, the joint LP missed that in 1 run of 2, and the run still took
-    # 60.4 s: on a machine loaded by other jobs stage 2 overruns by 1-2 s either way). Fast
-    # mode (the hiring search) keeps the analytic bound.
+    # The LP bound runs in a thread from the start, beside the greedy and its local search
+    # (pure Python on one core, so the second core is idle until CP-SAT starts): the
+    # week-by-week LPs (~6 s of one core on the sample), then the whole-horizon LP (PDLP,
+    # ~10-15 s, in C++ without the GIL). Started only once the greedy was done (HiGHS then),
+    # the joint LP missed its deadline in most runs on a loaded machine; the cost now is the
+    # GIL during the LPs' Python build. It may run into stage 2, which keeps to its own
+    # deadline. Fast mode (the hiring search) keeps the analytic bound.
     pool = None if fast else ThreadPoolExecutor(max_workers=1)
     lp_deadline = started + total - reserve
-    greedy_done = threading.Event()
     # Progress lines show the best bound proved so far: the LP's once it lands (the search
     # itself only knows the analytic one).
     lp_proved: list[LpBound] = []  # the best LP bound proved so far, once there is one
@@ -986,9 +982,7 @@ def build_rota(
             lp_proved[:] = [found]
 
     lp_future = (
-        pool.submit(
-            lp_bound_parts, data, deadline=lp_deadline, joint_after=greedy_done, on_bound=publish
-        )
+        pool.submit(lp_bound_parts, data, deadline=lp_deadline, on_bound=publish)
         if pool is not None
         else None
     )
@@ -1003,7 +997,6 @@ def build_rota(
         else None
     )
     timings["greedy_s"] = round(time.perf_counter() - started, 2)
-    greedy_done.set()
     stage1 = None
     if start is not None:
         left = max(2.0, stage1_limit - (time.perf_counter() - started))
