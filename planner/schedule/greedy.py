@@ -64,6 +64,7 @@ class _State:
         self.cover_arrays: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
         self.int_cover: dict[tuple[int, int, float], tuple[np.ndarray, np.ndarray]] = {}
         self.lunch_cache: dict[tuple[str, int, int], bool] = {}  # shared by copies
+        self.spans: dict[tuple[int, int], tuple[int, int]] = {}  # shared by copies
         self.longest = {
             p: max(
                 (data.options[d][o].paid_min for d, opts in person.options.items() for o in opts),
@@ -82,6 +83,15 @@ class _State:
                 np.fromiter(cover.values(), dtype=np.float64, count=len(cover)),
             )
         return self.cover_arrays[key]
+
+    def span(self, d: int, o: int) -> tuple[int, int]:
+        """First and one-past-last grid index option ``o`` of day ``d`` covers (cached)."""
+        found = self.spans.get((d, o))
+        if found is None:
+            idx, _ = self.cover(d, o)
+            found = (int(idx.min()), int(idx.max()) + 1) if len(idx) else (0, 0)
+            self.spans[d, o] = found
+        return found
 
     def cover_of(self, p: int, d: int, o: int) -> tuple[slice | np.ndarray, np.ndarray]:
         """Grid indices and integer coverage of ``p`` working option ``o`` on day ``d``.
@@ -463,11 +473,11 @@ def improve(
     deadline = time.perf_counter() + seconds
     tried = kept = 0
 
-    def cover_cost(slices: list[tuple[int, np.ndarray]]) -> float:
+    def cover_cost(slices: list[tuple[int, slice]]) -> float:
         return float(
             sum(
-                w_under * state.rem[g, idx].sum() + w_over * state.over[g, idx].sum()
-                for g, idx in slices
+                w_under * state.rem[g, where].sum() + w_over * state.over[g, where].sum()
+                for g, where in slices
             )
         )
 
@@ -497,8 +507,11 @@ def improve(
             else:
                 d2 = -1  # drop
             tried += 1
-            idx1, _ = state.cover(d, o)
-            before_slices = [(g, idx1)]
+            # The move is priced on the intervals it touches, as views of the tallies: a shift's
+            # span, or for two shifts of one group the span of both (intervals in between are
+            # the same before and after, so they cancel).
+            lo1, hi1 = state.span(d, o)
+            before_slices = [(g, slice(lo1, hi1))]
             if d2 >= 0:
                 if not person.options.get(d2):
                     continue
@@ -506,11 +519,11 @@ def improve(
                 g2 = person.groups[int(rng.integers(len(person.groups)))]
                 if (d2, o2, g2) == (d, o, g):
                     continue
-                idx2, _ = state.cover(d2, o2)
+                lo2, hi2 = state.span(d2, o2)
                 if g2 == g:  # one slice, so an interval both shifts touch counts once
-                    before_slices = [(g, np.union1d(idx1, idx2))]
+                    before_slices = [(g, slice(min(lo1, lo2), max(hi1, hi2)))]
                 else:
-                    before_slices.append((g2, idx2))
+                    before_slices.append((g2, slice(lo2, hi2)))
             before = cover_cost(before_slices) + _local_cost(state, p, d, o)
             state.remove(p, d)
             ok = added = False
