@@ -29,9 +29,9 @@ of its members' rows, so any rota of the members gives a feasible point of the c
 the same objective, except fairness, where ``Σ max(0, a_p) >= max(0, Σ a_p)`` makes the class's
 excess a lower bound on its members' excesses.
 
-Two LPs, the larger proved value wins (:func:`lp_bound_parts`): each week alone (GLOP, fast;
-further relaxed as :func:`_build` explains) and the whole horizon (PDLP, valued by the
-Lagrangian of its duals; HiGHS's interior point took 14-29 s, GLOP's simplex over 6 minutes).
+Two LPs (:func:`lp_bound_parts`): the whole horizon (PDLP, valued by the Lagrangian of its
+duals; HiGHS's interior point took 14-29 s, GLOP's simplex over 6 minutes), and if that proves
+nothing in its time, each week alone (GLOP, fast; further relaxed as :func:`_build` explains).
 Every column has a finite upper bound that any rota respects (the Lagrangian needs boxes).
 Measured on the sample scenario with ``out/requirement.csv`` (rota found in 60 s: ~661,500),
 loaded 2-core machine:
@@ -50,7 +50,6 @@ whole horizon, PDLP duals' Lagrangian (1e-4)            588,561   10-15 s
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -135,12 +134,12 @@ def _conflicts(data: RotaData) -> dict[tuple[int, int], list[int]]:
     return out
 
 
-#: Time of the whole-horizon LP (PDLP) as a multiple of the week-by-week LPs', with a margin:
-#: the joint LP is tried only when that much time is left. On the sample PDLP takes ~10-15 s
-#: alone, the weekly LPs ~6 s alone but ~10-20 s beside the greedy (which they share the GIL
-#: with), so their wall time overstates a core's speed. PDLP proves nothing when stopped at a
-#: time limit (no duals), so a joint LP that cannot finish only costs CPU.
-JOINT_TIME_FACTOR = 1.5
+#: Share of the time to the deadline the whole-horizon LP may take before the week-by-week
+#: LPs run instead. PDLP proves nothing when stopped at a time limit (no duals), so the
+#: weekly fallback keeps the rest. Measured (loaded 2-core machine, beside the local search):
+#: sample 15-25 s, 200 people ~12 s (identical people merge into classes); the weekly LPs
+#: took 6-26 s on the sample, ~13 s for 200 people.
+JOINT_SHARE = 0.7
 
 #: Solver of the whole-horizon LP: PDLP (first-order, ships with ortools) to a relative
 #: accuracy of 1e-4, on one thread (CP-SAT searches on the other core meanwhile). On the sample
@@ -170,23 +169,28 @@ def lp_bound_parts(
     *,
     deadline: float | None = None,
     joint: bool = True,
-    joint_after: threading.Event | None = None,
     on_bound: Callable[[LpBound], None] | None = None,
 ) -> LpBound | None:
-    """The best LP bound proved before ``deadline`` with its breakdown per term, or None.
+    """The LP bound proved before ``deadline`` with its breakdown per term, or None.
 
-    First the week-by-week LP (each week alone, GLOP, about a second a week on the sample):
-    a valid bound on its own (see :func:`_build`). Then, if ``joint`` and time is left, the
-    LP of the whole horizon (PDLP, see :data:`JOINT_SOLVER`), which links the weeks (backup
-    caps, hires, fairness, rest and runs across week ends) and is never weaker than the weekly
-    sum: a point of it, cut to one week, is a point of that week's LP at no higher cost (its
-    Lagrangian value may lose ~0.15% of that). The larger proved
-    value is returned. ``joint_after``: start the whole-horizon LP only once this event is
-    set (the caller's single-core phase is over), or skip it if the deadline comes first.
-    ``on_bound`` is called with each bound as soon as it is proved (weekly, then joint), so
-    progress reports need not wait for the last one.
+    First, if ``joint``, the LP of the whole horizon (PDLP, see :data:`JOINT_SOLVER`) within
+    :data:`JOINT_SHARE` of the time: it links the weeks (backup caps, hires, fairness, rest and
+    runs across week ends) and is never weaker than the weekly sum (a point of it, cut to one
+    week, is a point of that week's LP at no higher cost; its Lagrangian value may lose ~0.15%
+    of that). If it proves nothing, the week-by-week LP (each week alone, GLOP, about a second
+    a week on the sample), a valid bound on its own (see :func:`_build`). ``on_bound`` is
+    called with the bound as soon as it is proved, so progress reports need not wait for the
+    caller to collect it.
     """
     started = time.perf_counter()
+    if joint and len(data.weeks) > 1:
+        share = None if deadline is None else started + JOINT_SHARE * (deadline - started)
+        found = _solve_joint(data, share)
+        if found is not None:
+            found = dataclasses.replace(found, seconds=time.perf_counter() - started)
+            if on_bound is not None:
+                on_bound(found)
+            return found
     total = 0.0
     parts: dict[str, float] = defaultdict(float)
     for week in data.weeks:
@@ -198,21 +202,9 @@ def lp_bound_parts(
         total += found.value
         for term, value in found.parts.items():
             parts[term] += value
-    weekly_s = time.perf_counter() - started
-    best = LpBound(total, dict(parts), weekly_s, "week by week")
+    best = LpBound(total, dict(parts), time.perf_counter() - started, "week by week")
     if on_bound is not None:
         on_bound(best)
-    if joint and joint_after is not None:
-        wait = None if deadline is None else max(0.0, deadline - time.perf_counter())
-        joint = joint_after.wait(wait)
-    # Skip the joint LP when it cannot finish (it would only take CPU from the search).
-    fits = deadline is None or deadline - time.perf_counter() > JOINT_TIME_FACTOR * weekly_s
-    if joint and fits and len(data.weeks) > 1:
-        found = _solve_joint(data, deadline)
-        if found is not None and found.value > best.value:
-            best = dataclasses.replace(found, seconds=time.perf_counter() - started)
-            if on_bound is not None:
-                on_bound(best)
     return best
 
 

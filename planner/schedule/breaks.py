@@ -199,6 +199,9 @@ def place_breaks(
     solver.parameters.max_time_in_seconds = max(floor_s, left)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
+    # Out of time and no greedy answer: any placement will do (on the sample, 8 days in 56
+    # where the greedy gets stuck took ~1 s each to optimise, and overran the time limit).
+    solver.parameters.stop_after_first_solution = greedy is None and left < MIN_SEARCH_S
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and greedy is None:
         solver.parameters.max_time_in_seconds = max(2.0, 4 * time_limit_s)

@@ -965,11 +965,12 @@ def build_rota(
     n_cells = len(data.people) * len(data.days)
     # The LP bound runs in a thread from the start, beside the greedy and its local search
     # (pure Python on one core, so the second core is idle until CP-SAT starts): the
-    # week-by-week LPs (~6 s of one core on the sample), then the whole-horizon LP (PDLP,
-    # ~10-15 s, in C++ without the GIL). Started only once the greedy was done (HiGHS then),
-    # the joint LP missed its deadline in most runs on a loaded machine; the cost now is the
-    # GIL during the LPs' Python build. It may run into stage 2, which keeps to its own
-    # deadline. Fast mode (the hiring search) keeps the analytic bound.
+    # whole-horizon LP (PDLP, ~10-25 s, in C++ without the GIL), or if it proves nothing in its
+    # share of the time, the week-by-week LPs. Started only once the greedy was done, or after
+    # the weekly LPs (which took up to 26 s beside the local search on a loaded machine), the
+    # joint LP missed its deadline in most loaded runs. The cost is the GIL during the LP's
+    # Python build. It may run into stage 2, which keeps to its own deadline. Fast mode (the
+    # hiring search) keeps the analytic bound.
     pool = None if fast else ThreadPoolExecutor(max_workers=1)
     lp_deadline = started + total - reserve
     # Progress lines show the best bound proved so far: the LP's once it lands (the search
