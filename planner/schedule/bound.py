@@ -185,7 +185,7 @@ def lp_bound_parts(
     started = time.perf_counter()
     if joint and len(data.weeks) > 1:
         share = None if deadline is None else started + JOINT_SHARE * (deadline - started)
-        found = _solve_joint(data, share)
+        found = _solve(data, None, share)
         if found is not None:
             found = dataclasses.replace(found, seconds=time.perf_counter() - started)
             if on_bound is not None:
@@ -196,7 +196,7 @@ def lp_bound_parts(
     for week in data.weeks:
         if deadline is not None and time.perf_counter() > deadline:
             return None
-        found = _solve(data, week, "GLOP", "", deadline)
+        found = _solve(data, week, deadline)
         if found is None:
             return None
         total += found.value
@@ -208,28 +208,35 @@ def lp_bound_parts(
     return best
 
 
-def _solve_joint(data: RotaData, deadline: float | None) -> LpBound | None:
-    """The whole-horizon LP by PDLP, valued by its duals' Lagrangian; None if not proved."""
+def _solve(data: RotaData, days: list[int] | None, deadline: float | None) -> LpBound | None:
+    """Build and solve the LP of ``days`` (a week, by GLOP), or of the whole horizon (None, by
+    PDLP, valued by its duals' Lagrangian); None if it proved nothing before ``deadline``."""
     started = time.perf_counter()
-    solver = pywraplp.Solver.CreateSolver(JOINT_SOLVER)
-    if solver is None or not solver.SetSolverSpecificParametersAsString(JOINT_PARAMS):
-        return None  # pragma: no cover - PDLP ships with ortools
-    parts, constant = _build(data, solver, None)
+    joint = days is None
+    solver = pywraplp.Solver.CreateSolver(JOINT_SOLVER if joint else "GLOP")
+    if solver is None or (joint and not solver.SetSolverSpecificParametersAsString(JOINT_PARAMS)):
+        return None  # pragma: no cover - GLOP and PDLP ship with ortools
+    parts, constant = _build(data, solver, days)
     if deadline is not None:
         left = deadline - time.perf_counter()
         if left <= 0:
             return None
         solver.SetTimeLimit(max(1, int(left * 1000)))
     if solver.Solve() != pywraplp.Solver.OPTIMAL:
-        return None
-    duals = np.array([ct.dual_value() for ct in solver.constraints()])
-    value = (lagrangian_value(solver, duals) + constant) / OBJ_SCALE
+        return None  # never claim a bound the LP did not prove
+    if joint:
+        duals = np.array([ct.dual_value() for ct in solver.constraints()])
+        value = lagrangian_value(solver, duals)
+    else:
+        # GLOP's simplex optimum is exact to its tolerance; shave a hair so it never overclaims.
+        value = solver.Objective().Value() * (1 - 1e-6)
     breakdown = {
         term: sum(v.solution_value() * c for v, c in terms) / OBJ_SCALE
         for term, terms in parts.items()
     }
     breakdown["under_cover"] = breakdown.get("under_cover", 0.0) + constant / OBJ_SCALE
-    return LpBound(value, breakdown, time.perf_counter() - started, "whole horizon")
+    how = "whole horizon" if joint else "week by week"
+    return LpBound((value + constant) / OBJ_SCALE, breakdown, time.perf_counter() - started, how)
 
 
 def lagrangian_value(solver: pywraplp.Solver, duals: np.ndarray) -> float:
@@ -264,35 +271,6 @@ def lagrangian_value(solver: pywraplp.Solver, duals: np.ndarray) -> float:
     rows += np.where(y < 0, y * np.where(np.isfinite(upper), upper, 0.0), 0.0)
     value = float(rows.sum() + np.minimum(0.0, reduced * col_upper).sum())
     return value - 1e-9 * abs(value) - 1.0
-
-
-def _solve(
-    data: RotaData, days: list[int] | None, solver_id: str, params: str, deadline: float | None
-) -> LpBound | None:
-    """Build and solve the LP of ``days`` (None: the whole horizon); None if not proved."""
-    started = time.perf_counter()
-    solver = pywraplp.Solver.CreateSolver(solver_id)
-    if solver is None:  # pragma: no cover - GLOP and HiGHS ship with ortools
-        return None
-    if params:
-        solver.SetSolverSpecificParametersAsString(params)
-    parts, constant = _build(data, solver, days)
-    if deadline is not None:
-        left = deadline - time.perf_counter()
-        if left <= 0:
-            return None
-        solver.SetTimeLimit(max(1, int(left * 1000)))
-    if solver.Solve() != pywraplp.Solver.OPTIMAL:
-        return None  # never claim a bound the LP did not prove
-    # The solvers' optimum is exact to their tolerance; shave a hair so it never overclaims.
-    value = (solver.Objective().Value() * (1 - 1e-6) + constant) / OBJ_SCALE
-    breakdown = {
-        term: sum(v.solution_value() * c for v, c in terms) / OBJ_SCALE
-        for term, terms in parts.items()
-    }
-    breakdown["under_cover"] = breakdown.get("under_cover", 0.0) + constant / OBJ_SCALE
-    how = "whole horizon" if days is None else "week by week"
-    return LpBound(value, breakdown, time.perf_counter() - started, how)
 
 
 def _lunch_caps(data: RotaData, days: list[int]) -> dict[tuple[int, int], int]:
