@@ -299,6 +299,36 @@ def test_sub_solve_improves_then_walks_sideways_never_worse(tiny: Instance) -> N
     assert search.best == best
 
 
+def test_sub_solve_in_a_copy_of_the_full_model_matches_the_built_sub_model(
+    tiny: Instance, optimum: int
+) -> None:
+    # Freeing at least half the staff copies the whole model instead of building a
+    # sub-model: the same answers, cells outside the neighbourhood kept, cut and sideways kept.
+    full = curtois.build_model(tiny)
+    rng = random.Random(0)
+    everything = [(e, d) for e in range(3) for d in range(tiny.horizon)]
+    for _ in range(8):
+        free = set(rng.sample(everything, len(everything) // 2)) | {(0, 0), (1, 0)}
+        built = curtois._solve_rows(tiny, VALID, free, 10.0, 0)
+        copied = curtois._solve_rows(tiny, VALID, free, 10.0, 0, full=full)
+        assert built[0] == copied[0] == "solved"
+        assert copied[1] is not None
+        assert check_roster(tiny, copied[1]) == ([], check_roster(tiny, built[1])[1])
+        assert all(copied[1][e][d] == VALID[e][d] for e, d in everything if (e, d) not in free)
+    all_cells = set(everything)
+    value = check_roster(tiny, VALID)[1]
+    assert curtois._solve_rows(tiny, VALID, all_cells, 10.0, 0, cut=optimum - 1, full=full) == (
+        "infeasible",
+        None,
+    )
+    outcome, roster = curtois._solve_rows(tiny, VALID, all_cells, 10.0, 0, cut=value, full=full)
+    assert outcome == "solved" and check_roster(tiny, roster) == ([], optimum)
+    outcome, walked = curtois._solve_rows(
+        tiny, roster, all_cells, 10.0, 0, cut=optimum, sideways=True, full=full
+    )
+    assert walked is None or (walked != roster and check_roster(tiny, walked)[1] == optimum)
+
+
 def test_sub_model_of_some_rows_prices_the_whole_roster(tiny: Instance) -> None:
     # The sub-model of employees {0, 2}, with employee 1's cover as a constant, must price
     # every completion of VALID exactly as the checker does (less employee 1's requests).

@@ -726,6 +726,9 @@ class _Search:
         self.use_columns = False
         self.columns: ColumnPool | None = None
         self.columns_busy = False
+        # The model of the whole instance (when small enough): sub-solves that free at least
+        # half the staff copy it rather than build their own.
+        self.full_model: CurtoisModel | None = None
 
     def offer(self, roster: Roster, objective: int, *, sideways: bool = False) -> bool:
         """Keep a roster as the current one if it is better (or, ``sideways``, no worse);
@@ -836,6 +839,7 @@ def _solve_rows(
     *,
     cut: int | None = None,
     sideways: bool = False,
+    full: CurtoisModel | None = None,
 ) -> tuple[str, Roster | None]:
     """Re-optimise the ``free`` (employee, day) cells of ``base``, every other cell fixed.
 
@@ -845,8 +849,14 @@ def _solve_rows(
     the new roster must also drop at least one shift ``base`` works in the free cells.
     Returns (``solved`` = optimal in the neighbourhood | ``feasible`` | ``infeasible`` |
     ``timeout``, the new roster or None).
+
+    ``full``, the model of the whole instance, is copied instead when the free cells span at
+    least half the staff: copying it takes milliseconds where building takes tens (77 ms on
+    instance 8, a fifth of the search's time), and presolve drops the fixed cells all the same.
     """
     people = sorted({e for e, _ in free})
+    if full is not None and 2 * len(people) >= len(base):
+        return _solve_in_full(instance, full, base, free, time_limit, seed, cut, sideways)
     chosen = set(people)
     others = Counter(
         (d, sid)
@@ -890,6 +900,57 @@ def _solve_rows(
     for e in people:
         roster[e] = [""] * instance.horizon
     for (e, d, sid), var in cm.x.items():
+        if solver.boolean_value(var):
+            roster[e][d] = sid
+    return ("solved" if status == cp_model.OPTIMAL else "feasible"), roster
+
+
+def _solve_in_full(
+    instance: Instance,
+    full: CurtoisModel,
+    base: Roster,
+    free: set[tuple[int, int]],
+    time_limit: float,
+    seed: int,
+    cut: int | None,
+    sideways: bool,
+) -> tuple[str, Roster | None]:
+    """:func:`_solve_rows` on a copy of the whole model (``full``), every cell outside
+    ``free`` fixed to ``base``. The copy shares the variable indices of ``full``."""
+    model = full.model.clone()
+    proto = model.proto
+    xs, values, worked = [], [], []
+    for (e, d, sid), var in full.x.items():
+        value = int(base[e][d] == sid)
+        if (e, d) in free:
+            xs.append(var)
+            values.append(value)
+            if value:
+                worked.append(model.get_bool_var_from_proto_index(var.index))
+        else:
+            domain = proto.variables[var.index].domain
+            domain.clear()
+            domain.extend([value, value])
+    _hint(model, xs, values)
+    if cut is not None:  # the objective (every penalty) at most cut, read off the proto
+        objective = proto.objective
+        bound = proto.constraints.add().linear
+        bound.vars.extend(objective.vars)
+        bound.coeffs.extend(objective.coeffs)
+        bound.domain.extend([-(1 << 62), cut - round(objective.offset)])
+    if sideways:
+        if not worked:
+            return "infeasible", None
+        model.add(sum(worked) <= len(worked) - 1)
+    solver = _solver(time_limit, 1, seed)
+    solver.parameters.linearization_level = 2
+    status = solver.solve(model)
+    if status == cp_model.INFEASIBLE:
+        return "infeasible", None
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return "timeout", None
+    roster = [[""] * instance.horizon for _ in base]
+    for (e, d, sid), var in full.x.items():
         if solver.boolean_value(var):
             roster[e][d] = sid
     return ("solved" if status == cp_model.OPTIMAL else "feasible"), roster
@@ -1097,7 +1158,14 @@ def _sub_solve(
     assert base is not None and objective is not None
     cut = objective if sideways else objective - 1
     outcome, roster = _solve_rows(
-        search.instance, base, free, time_limit, seed, cut=cut, sideways=sideways
+        search.instance,
+        base,
+        free,
+        time_limit,
+        seed,
+        cut=cut,
+        sideways=sideways,
+        full=search.full_model,
     )
     if roster is None:
         with search.lock:
@@ -1297,6 +1365,8 @@ def solve_instance(
     full_model = n * cells_per_employee <= settings.max_full_model_vars
 
     search.use_columns = full_model and settings.column_share > 0
+    if full_model:
+        search.full_model = build_model(instance)
 
     def bound_then_lns(child: random.Random) -> None:
         # The full-model solve first: a quick proof on small instances, and on some (instance
