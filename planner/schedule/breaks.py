@@ -132,7 +132,6 @@ def place_breaks(
     # template, so the coverage each break position costs is computed once per instant.
     overlap_cache: dict[tuple[int, int, float], list[tuple[int, int]]] = {}
     choices: dict[int, list[tuple[str, int, list[tuple[int, int]]]]] = {}
-    slot_use: dict[tuple[int, int], list[int]] = defaultdict(list)  # (group, slot) -> ks
     heads: dict[tuple[int, int], int] = defaultdict(int)
     cover_loss: dict[tuple[int, int], tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
     # k -> (group, slots it occupies, [(interval, coverage lost)])
@@ -159,8 +158,6 @@ def place_breaks(
                 k = len(info)
                 lits.append((m, k))
                 used = [first_slot + m // step + j for j in range(length // step)]
-                for u in used:
-                    slot_use[g, u].append(k)
                 s = opt.start.value + m * 60 * 10**9
                 losses = overlaps(s, s + length * 60 * 10**9, prod)
                 info.append((g, used, losses))
@@ -184,9 +181,7 @@ def place_breaks(
     if greedy is not None and time_limit_s - (time.perf_counter() - started) < MIN_SEARCH_S:
         return _greedy_day(data, day, shifts, choices, greedy, cover_loss, base)
 
-    model, ys, has_objective = _day_model(
-        data, choices, info, slot_use, heads, cover_loss, base, rules
-    )
+    model, ys, has_objective = _day_model(data, choices, info, heads, cover_loss, base, rules)
     if greedy is not None:
         chosen = set(greedy)
         for k, y in enumerate(ys):
@@ -217,8 +212,9 @@ def place_breaks(
         )
     to_h = data.interval_min / 60 / COVER_SCALE
     result: dict[int, list[Break]] = {}
+    option_of = {q: o for q, o, _ in shifts}
     for p, mine in choices.items():
-        o = next(o for q, o, _ in shifts if q == p)
+        o = option_of[p]
         start = data.options[day][o].start
         placed = []
         for kind, length, lits in mine:
@@ -240,7 +236,6 @@ def _day_model(
     data: RotaData,
     choices: dict[int, list[tuple[str, int, list[tuple[int, int]]]]],
     info: list[tuple[int, list[int], list[tuple[int, int]]]],
-    slot_use: dict[tuple[int, int], list[int]],
     heads: dict[tuple[int, int], int],
     cover_loss: dict[tuple[int, int], tuple[list[int], list[int]]],
     base: dict[tuple[int, int], int],
@@ -270,6 +265,10 @@ def _day_model(
         for a, b in itertools.pairwise(shorts):
             model.add(a < b)  # symmetry: short breaks in order
     # At most a share of each group's heads on break at once.
+    slot_use: dict[tuple[int, int], list[int]] = defaultdict(list)  # (group, slot) -> ks
+    for k, (g, used, _) in enumerate(info):
+        for u in used:
+            slot_use[g, u].append(k)
     for (g, u), ks in slot_use.items():
         cap = break_cap(heads[g, u], rules.max_share_on_break)
         if len(ks) > cap:
@@ -505,8 +504,9 @@ def _from_greedy(
     """The greedy placement as a DayBreaks (no solver bound: reported as 0)."""
     chosen = set(greedy)
     result: dict[int, list[Break]] = {}
+    option_of = {q: o for q, o, _ in shifts}
     for p, mine in choices.items():
-        o = next(o for q, o, _ in shifts if q == p)
+        o = option_of[p]
         start = data.options[day][o].start
         placed = []
         for kind, length, lits in mine:

@@ -216,14 +216,15 @@ def _hint_everything(model: cp_model.CpModel, solver: cp_model.CpSolver) -> None
 LNS_STEP_S = 1.0
 
 #: Seconds to build the stage-1 CP-SAT model and price the greedy rota in it, per person-day
-#: (measured on a loaded 2-core machine: 1.7 ms for 200 people, 11,760 person-days, 20 s;
-#: 2.2 ms on the sample, 4,144 person-days).
+#: (measured: 200 people, 11,760 person-days, 1.3 ms quiet and 1.7 ms on a loaded 2-core
+#: machine; the sample, 4,144 person-days, ~2 ms).
 #: The greedy's local search runs until stage 1 has only this much left (or stops earlier on
 #: its own once moves stop paying, as on small teams, where CP-SAT then gets the rest).
-MODEL_S_PER_CELL = 0.002
+MODEL_S_PER_CELL = 0.0017
 
-#: Seconds of stage 2's greedy break placement per shift (measured, loaded 2-core machine).
-BREAKS_S_PER_SHIFT = 0.002
+#: Seconds of stage 2's greedy break placement per shift (measured: 0.9 ms quiet on 200
+#: people, 8,592 shifts; ~1.5 ms on the sample, whose 8 stuck days each take a CP-SAT solve).
+BREAKS_S_PER_SHIFT = 0.0015
 
 #: Seconds kept at the end of ``build_rota`` for the result tables and summary (at least).
 TABLES_RESERVE_S = 3.0
