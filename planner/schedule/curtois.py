@@ -852,75 +852,29 @@ def _solve_rows(
 
     ``full``, the model of the whole instance, is copied instead when the free cells span at
     least half the staff: copying it takes milliseconds where building takes tens (77 ms on
-    instance 8, a fifth of the search's time), and presolve drops the fixed cells all the same.
+    instance 8, a fifth of the search's time), and presolve drops the fixed cells all the same
+    (the copy shares ``full``'s variable indices).
     """
     people = sorted({e for e, _ in free})
     if full is not None and 2 * len(people) >= len(base):
-        return _solve_in_full(instance, full, base, free, time_limit, seed, cut, sideways)
+        # A copy of the whole model: every employee's row is in it (the clone keeps indices).
+        people = list(range(len(base)))
+        model, x = full.model.clone(), full.x
+    else:
+        kept = set(people)
+        others = Counter(
+            (d, sid)
+            for e, row in enumerate(base)
+            if e not in kept
+            for d, sid in enumerate(row)
+            if sid
+        )
+        cm = build_model(instance, people, others)
+        model, x = cm.model, cm.x
     chosen = set(people)
-    others = Counter(
-        (d, sid)
-        for e, row in enumerate(base)
-        if e not in chosen
-        for d, sid in enumerate(row)
-        if sid
-    )
-    cm = build_model(instance, people, others)
-    proto = cm.model.proto
-    xs, values, worked = [], [], []
-    for (e, d, sid), var in cm.x.items():
-        value = int(base[e][d] == sid)
-        if (e, d) in free:
-            xs.append(var)
-            values.append(value)
-            if value:
-                worked.append(var)
-        else:
-            # Fix the cell by shrinking the variable's domain: presolve then removes it.
-            domain = proto.variables[var.index].domain
-            domain.clear()
-            domain.extend([value, value])
-    _hint(cm.model, xs, values)
-    # The requests of the employees left out are a constant the sub-model does not see.
-    outside = _request_penalty(instance, base, [e for e in range(len(base)) if e not in chosen])
-    if cut is not None:
-        cm.model.add(cm.objective_terms() <= cut - outside)
-    if sideways:
-        if not worked:
-            return "infeasible", None
-        cm.model.add(sum(worked) <= len(worked) - 1)
-    solver = _solver(time_limit, 1, seed)
-    solver.parameters.linearization_level = 2  # strong LP bounds prove small neighbourhoods
-    status = solver.solve(cm.model)
-    if status == cp_model.INFEASIBLE:
-        return "infeasible", None
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return "timeout", None
-    roster = [list(row) if e in chosen else row for e, row in enumerate(base)]
-    for e in people:
-        roster[e] = [""] * instance.horizon
-    for (e, d, sid), var in cm.x.items():
-        if solver.boolean_value(var):
-            roster[e][d] = sid
-    return ("solved" if status == cp_model.OPTIMAL else "feasible"), roster
-
-
-def _solve_in_full(
-    instance: Instance,
-    full: CurtoisModel,
-    base: Roster,
-    free: set[tuple[int, int]],
-    time_limit: float,
-    seed: int,
-    cut: int | None,
-    sideways: bool,
-) -> tuple[str, Roster | None]:
-    """:func:`_solve_rows` on a copy of the whole model (``full``), every cell outside
-    ``free`` fixed to ``base``. The copy shares the variable indices of ``full``."""
-    model = full.model.clone()
     proto = model.proto
     xs, values, worked = [], [], []
-    for (e, d, sid), var in full.x.items():
+    for (e, d, sid), var in x.items():
         value = int(base[e][d] == sid)
         if (e, d) in free:
             xs.append(var)
@@ -928,29 +882,36 @@ def _solve_in_full(
             if value:
                 worked.append(model.get_bool_var_from_proto_index(var.index))
         else:
+            # Fix the cell by shrinking the variable's domain: presolve then removes it.
             domain = proto.variables[var.index].domain
             domain.clear()
             domain.extend([value, value])
     _hint(model, xs, values)
-    if cut is not None:  # the objective (every penalty) at most cut, read off the proto
+    if cut is not None:
+        # The model's objective (every penalty it holds) at most the cut less the requests of
+        # the employees left out, a constant the sub-model does not see; read off the proto,
+        # which a copy shares with the whole model.
+        outside = _request_penalty(instance, base, [e for e in range(len(base)) if e not in chosen])
         objective = proto.objective
         bound = proto.constraints.add().linear
         bound.vars.extend(objective.vars)
         bound.coeffs.extend(objective.coeffs)
-        bound.domain.extend([-(1 << 62), cut - round(objective.offset)])
+        bound.domain.extend([-(1 << 62), cut - outside - round(objective.offset)])
     if sideways:
         if not worked:
             return "infeasible", None
         model.add(sum(worked) <= len(worked) - 1)
     solver = _solver(time_limit, 1, seed)
-    solver.parameters.linearization_level = 2
+    solver.parameters.linearization_level = 2  # strong LP bounds prove small neighbourhoods
     status = solver.solve(model)
     if status == cp_model.INFEASIBLE:
         return "infeasible", None
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return "timeout", None
-    roster = [[""] * instance.horizon for _ in base]
-    for (e, d, sid), var in full.x.items():
+    roster = [list(row) if e in chosen else row for e, row in enumerate(base)]
+    for e in people:
+        roster[e] = [""] * instance.horizon
+    for (e, d, sid), var in x.items():
         if solver.boolean_value(var):
             roster[e][d] = sid
     return ("solved" if status == cp_model.OPTIMAL else "feasible"), roster
