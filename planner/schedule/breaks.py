@@ -211,21 +211,11 @@ def place_breaks(
             "min_gap_between_breaks_min lower"
         )
     to_h = data.interval_min / 60 / COVER_SCALE
-    result: dict[int, list[Break]] = {}
-    option_of = {q: o for q, o, _ in shifts}
-    for p, mine in choices.items():
-        o = option_of[p]
-        start = data.options[day][o].start
-        placed = []
-        for kind, length, lits in mine:
-            m = next(m for m, k in lits if solver.boolean_value(ys[k]))
-            s = start + pd.Timedelta(minutes=m)
-            placed.append(Break(s, s + pd.Timedelta(minutes=length), kind))
-        result[p] = sorted(placed, key=lambda b: b.start)
+    chosen = {k for k, y in enumerate(ys) if solver.boolean_value(y)}
     value = solver.objective_value if has_objective else 0.0
     bound = solver.best_objective_bound if has_objective else 0.0
     return DayBreaks(
-        breaks=result,
+        breaks=_placed(data, day, shifts, choices, chosen),
         under_staff_h=value * to_h,
         bound_staff_h=bound * to_h,
         status="optimal" if status == cp_model.OPTIMAL else "feasible",
@@ -490,28 +480,27 @@ def _greedy_day(
         lost = sum(c for k, c in zip(vs, cs, strict=True) if k in chosen)
         short += max(0, int(data.need[g, t]) - base[g, t] + lost)
     under_h = short * data.interval_min / 60 / COVER_SCALE
-    return _from_greedy(data, day, shifts, choices, greedy, under_h)
+    breaks = _placed(data, day, shifts, choices, chosen)
+    # no solver bound: reported as 0
+    return DayBreaks(breaks=breaks, under_staff_h=under_h, bound_staff_h=0.0, status="greedy")
 
 
-def _from_greedy(
+def _placed(
     data: RotaData,
     day: int,
     shifts: list[tuple[int, int, int]],
     choices: dict[int, list[tuple[str, int, list[tuple[int, int]]]]],
-    greedy: list[int],
-    under_h: float,
-) -> DayBreaks:
-    """The greedy placement as a DayBreaks (no solver bound: reported as 0)."""
-    chosen = set(greedy)
-    result: dict[int, list[Break]] = {}
+    chosen: set[int],
+) -> dict[int, list[Break]]:
+    """Each person's breaks (sorted) from the ``chosen`` candidates, one per break."""
     option_of = {q: o for q, o, _ in shifts}
+    result: dict[int, list[Break]] = {}
     for p, mine in choices.items():
-        o = option_of[p]
-        start = data.options[day][o].start
+        start = data.options[day][option_of[p]].start
         placed = []
         for kind, length, lits in mine:
             m = next(m for m, k in lits if k in chosen)
             s = start + pd.Timedelta(minutes=m)
             placed.append(Break(s, s + pd.Timedelta(minutes=length), kind))
         result[p] = sorted(placed, key=lambda b: b.start)
-    return DayBreaks(breaks=result, under_staff_h=under_h, bound_staff_h=0.0, status="greedy")
+    return result
