@@ -57,7 +57,7 @@ from collections.abc import Callable
 import numpy as np
 from ortools.linear_solver import linear_solver_pb2, pywraplp
 
-from planner.schedule.model import COVER_SCALE, HOLIDAY_DATES, RotaData, lunch_room_ok
+from planner.schedule.model import COVER_SCALE, RotaData, lunch_room_ok
 from planner.schedule.rules import OBJ_SCALE, _weight
 
 __all__ = ["LpBound", "lp_bound", "lp_bound_parts"]
@@ -99,15 +99,6 @@ def _classes(data: RotaData) -> dict[tuple, list[int]]:
         )
         out[key].append(p)
     return out
-
-
-def _fair_kinds(data: RotaData) -> dict[str, Callable[[int, int], bool]]:
-    """The fairness kinds of ``rules.add_fairness``: does option ``o`` of day ``d`` count."""
-    return {
-        "weekend": lambda d, o: data.days[d].weekday() >= 5,
-        "late": lambda d, o: data.options[d][o].category in ("late", "night"),
-        "holiday": lambda d, o: (data.days[d].month, data.days[d].day) in HOLIDAY_DATES,
-    }
 
 
 def _conflicts(data: RotaData) -> dict[tuple[int, int], list[int]]:
@@ -324,12 +315,8 @@ def _build(
     weeks = [(w, week) for w, week in enumerate(data.weeks) if set(week) & chosen]
     conflicts = _conflicts(data)
     lunch_caps = _lunch_caps(data, sorted(chosen))
-    fair_kinds = _fair_kinds(data) if weights.fairness > 0 and days is None else {}
-    eligible_fair = [
-        p
-        for p, person in enumerate(data.people)
-        if not person.candidate and person.kind != "backup" and person.member.contract_hours > 0
-    ]
+    fair_kinds = data.fair_kinds() if weights.fairness > 0 and days is None else {}
+    eligible_fair = [p for p in range(len(data.people)) if data.fair_eligible(p)]
     total_contract = sum(data.people[p].member.contract_hours for p in eligible_fair)
     # kind -> per class: (count terms, members' summed share, carried count, most count)
     fair_counts: dict[str, list[tuple[list[pywraplp.Variable], int, int, float]]] = defaultdict(

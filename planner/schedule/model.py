@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -299,6 +299,21 @@ class RotaData:
     hired_before: set[int] = dataclasses.field(default_factory=set)  # candidates already hired
     hire_cost_share: float = 1.0  # share of a hire's one-off cost charged in this window
     fair_before: dict[tuple[str, int], int] = dataclasses.field(default_factory=dict)
+
+    def fair_kinds(self) -> dict[str, Callable[[int, int], bool]]:
+        """The hard shifts shared fairly (``rules.add_fairness``): does option ``o`` of day
+        ``d`` count as a weekend, a late/night or a holiday (:data:`HOLIDAY_DATES`) shift."""
+        return {
+            "weekend": lambda d, o: self.days[d].weekday() >= 5,
+            "late": lambda d, o: self.options[d][o].category in ("late", "night"),
+            "holiday": lambda d, o: (self.days[d].month, self.days[d].day) in HOLIDAY_DATES,
+        }
+
+    def fair_eligible(self, p: int) -> bool:
+        """Whether person ``p``'s hard shifts are shared fairly: staff with contract hours
+        (hiring candidates and backup staff are not)."""
+        person = self.people[p]
+        return not person.candidate and person.kind != "backup" and person.member.contract_hours > 0
 
     def interval_day(self) -> np.ndarray:
         """Day index of each grid interval."""

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from ortools.sat.python import cp_model
 
 from planner.schedule import patterns
-from planner.schedule.model import COVER_SCALE, HOLIDAY_DATES, RotaData, lunch_room_ok
+from planner.schedule.model import COVER_SCALE, RotaData, lunch_room_ok
 
 __all__ = [
     "HARD_RULES",
@@ -475,23 +475,12 @@ def add_fairness(rv: RotaVars) -> list[Penalty]:
     """
     data, model = rv.data, rv.model
     weight = data.scenario.schedule.weights.fairness
-    eligible = [
-        p
-        for p in rv.people
-        if not data.people[p].candidate
-        and data.people[p].kind != "backup"
-        and data.people[p].member.contract_hours > 0
-    ]
+    eligible = [p for p in rv.people if data.fair_eligible(p)]
     if weight <= 0 or len(eligible) < 2:
         return []
     total_contract = sum(data.people[p].member.contract_hours for p in eligible)
-    kinds: dict[str, Callable[[int, int], bool]] = {
-        "weekend": lambda d, o: data.days[d].weekday() >= 5,
-        "late": lambda d, o: data.options[d][o].category in ("late", "night"),
-        "holiday": lambda d, o: (data.days[d].month, data.days[d].day) in HOLIDAY_DATES,
-    }
     penalties = []
-    for kind, hit in kinds.items():
+    for kind, hit in data.fair_kinds().items():
         counts: dict[int, cp_model.LinearExprT] = {}
         for p in eligible:
             lits = [

@@ -30,7 +30,6 @@ from planner.schedule.breaks import Break, place_breaks
 from planner.schedule.greedy import greedy_start
 from planner.schedule.model import (
     COVER_SCALE,
-    HOLIDAY_DATES,
     RotaData,
     build_rota_data,
     floor_date,
@@ -677,6 +676,7 @@ def solve_weekly(
     backup_used: dict[int, int] = defaultdict(int)
     hired: set[int] = set()
     fair: dict[tuple[str, int], int] = defaultdict(int)
+    fair_kinds = data.fair_kinds()
     assignments: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     breakdown: dict[str, float] = defaultdict(float)
     points: list[tuple[float, float, float]] = []
@@ -720,13 +720,9 @@ def solve_weekly(
             for p, o, _ in rows:
                 worked[p][d] = o
                 backup_used[p] += data.options[d][o].paid_min
-                opt = data.options[d][o]
-                if data.days[d].weekday() >= 5:
-                    fair["weekend", p] += 1
-                if opt.category in ("late", "night"):
-                    fair["late", p] += 1
-                if (data.days[d].month, data.days[d].day) in HOLIDAY_DATES:
-                    fair["holiday", p] += 1
+                for kind, hit in fair_kinds.items():
+                    if hit(d, o):
+                        fair[kind, p] += 1
         last = {
             p: [(d, o) for d, o in mine.items() if d >= days[-1] - 1] for p, mine in worked.items()
         }
