@@ -258,12 +258,23 @@ def test_lp_bounds_never_exceed_the_proven_optimum_of_a_tiny_instance() -> None:
     weekly = lp_bound_parts(data, joint=False)
     joint = lp_bound_parts(data)
     assert weekly is not None and joint is not None
-    assert weekly.how == "week by week" and joint.how == "whole horizon"
+    assert weekly.how == "week by week" and joint.how == "whole horizon + integer days"
     # valid: never above what the rules allow at best; the joint LP links the weeks, so it is
     # at least the weekly sum; both see most of the optimum (cover and labour dominate it)
     assert 0.6 * optimum < weekly.value <= joint.value + 1e-6 <= optimum + 1e-6
     assert joint.parts["fairness"] >= 0 and "fairness" not in weekly.parts
     assert abs(sum(joint.parts.values()) - joint.value) < 1e-3 * joint.value
+    # integer heads day by day beat the exact whole-horizon LP (GLOP's simplex optimum)
+    from ortools.linear_solver import pywraplp
+
+    from planner.schedule.bound import _build
+
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    _, constant = _build(data, solver, None)
+    assert solver.Solve() == pywraplp.Solver.OPTIMAL
+    exact = (solver.Objective().Value() + constant) / OBJ_SCALE
+    assert weekly.value <= exact < joint.value - 50.0
+    assert joint.parts["integrality (by day)"] > 50.0
 
 
 def test_lagrangian_value_of_any_duals_stays_below_the_lp_optimum() -> None:
