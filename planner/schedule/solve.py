@@ -177,25 +177,40 @@ def _warm_start(
     return status
 
 
-def _start_from(rv: RotaVars, start: dict[int, list[tuple[int, int, int]]]) -> int:
-    """Hint a given rota: fix its decisions, let CP-SAT fill in the rest, hint all of it."""
-    chosen = {(p, d, o, g) for d, rows in start.items() for p, o, g in rows}
-    workers = {p for _, rows in start.items() for p, _, _ in rows}
+def _solve_fixed(rv: RotaVars, fixed: dict[int, int]) -> tuple[int, cp_model.CpSolver]:
+    """Solve a clone of the model with the variables of ``fixed`` (proto index -> value) fixed
+    by their domains, the rest at their cheapest: prices a rota.
+
+    Fixing domains leaves presolve nothing to search: on the 200-person variant it prices a
+    rota in 1.4 s, where equality rows (5.6 s) and then fixed hints (2.0 s) took 7.6 s.
+    """
     probe = rv.model.clone()
-    probe.clear_objective()
-    for key, v in rv.x.items():
-        probe.add(v == int(key in chosen))
-    for p, h in rv.hired.items():
-        probe.add(h == int(p in workers))
+    for index, value in fixed.items():
+        domain = probe.proto.variables[index].domain
+        domain.clear()
+        domain.extend([value, value])
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = 30.0
     solver.parameters.num_workers = 1
     solver.parameters.linearization_level = 0
-    status = solver.solve(probe)
+    return solver.solve(probe), solver
+
+
+def _start_from(
+    rv: RotaVars, start: dict[int, list[tuple[int, int, int]]]
+) -> tuple[int, cp_model.CpSolver | None]:
+    """Price and hint a given rota: fix its decisions, let CP-SAT set the rest at their
+    cheapest, hint all of it. Returns FEASIBLE and the solver holding the priced rota, or
+    UNKNOWN and None when the hard rules reject it."""
+    chosen = {(p, d, o, g) for d, rows in start.items() for p, o, g in rows}
+    workers = {p for _, rows in start.items() for p, _, _ in rows}
+    fixed = {v.index: int(key in chosen) for key, v in rv.x.items()}
+    fixed |= {h.index: int(p in workers) for p, h in rv.hired.items()}
+    status, solver = _solve_fixed(rv, fixed)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         _hint_everything(rv.model, solver)
-        return cp_model.FEASIBLE
-    return cp_model.UNKNOWN
+        return cp_model.FEASIBLE, solver
+    return cp_model.UNKNOWN, None
 
 
 def _hint_everything(model: cp_model.CpModel, solver: cp_model.CpSolver) -> None:
@@ -214,12 +229,18 @@ def _hint_everything(model: cp_model.CpModel, solver: cp_model.CpSolver) -> None
 #: shift choices, short enough for dozens of moves in a minute.
 LNS_STEP_S = 1.0
 
+#: Less time than this left for the LNS and it is skipped: setting it up alone took 2.7 s of
+#: the 200-person variant (no sub-solve then fitted), and on the sample one sub-solve in the
+#: last seconds gains ~300 at most.
+LNS_MIN_S = 3.0
+
 #: Seconds to build the stage-1 CP-SAT model and price the greedy rota in it, per person-day
-#: (measured: 200 people, 11,760 person-days, 1.3 ms quiet and 1.7 ms on a loaded 2-core
-#: machine; the sample, 4,144 person-days, ~2 ms).
-#: The greedy's local search runs until stage 1 has only this much left (or stops earlier on
-#: its own once moves stop paying, as on small teams, where CP-SAT then gets the rest).
-MODEL_S_PER_CELL = 0.0017
+#: (measured on a quiet 2-core machine: 200 people, 12,880 person-days, 6.4 s + 1.4 s, 0.61 ms;
+#: the real sample, 4,144 person-days, 2.5 s + 0.7 s, 0.77 ms; ~1.3x that with SCIP's bound
+#: refinement on the other core). The greedy's local search runs until stage 1 has only this
+#: much left (or stops earlier on its own once moves stop paying, as on small teams, where
+#: CP-SAT's LNS then gets the rest).
+MODEL_S_PER_CELL = 0.001
 
 #: Seconds of stage 2's greedy break placement per shift (measured: 0.9 ms quiet on 200
 #: people, 8,592 shifts; ~1.5 ms on the sample, whose 8 stuck days each take a CP-SAT solve).
@@ -387,15 +408,12 @@ def _value(solver: cp_model.CpSolver, expr: cp_model.LinearExprT) -> float:
 
 def _fixed_solve(rv: RotaVars, values: list[int] | None = None) -> tuple[int, cp_model.CpSolver]:
     """Solve with every variable fixed to the hint (``values`` if given): prices a rota."""
-    if values is not None:
-        rv.model.clear_hints()
-        rv.model.proto.solution_hint.vars.extend(range(len(values)))
-        rv.model.proto.solution_hint.values.extend(values)
-    solver = cp_model.CpSolver()
-    solver.parameters.fix_variables_to_their_hinted_value = True
-    solver.parameters.max_time_in_seconds = 10.0
-    solver.parameters.num_workers = 1
-    return solver.solve(rv.model), solver
+    if values is None:
+        hint = rv.model.proto.solution_hint
+        values = [0] * len(rv.model.proto.variables)
+        for index, value in zip(hint.vars, hint.values, strict=True):
+            values[index] = value
+    return _solve_fixed(rv, dict(enumerate(values)))
 
 
 def _solve_by_lns(
@@ -410,11 +428,9 @@ def _solve_by_lns(
     """Stage 1 from a complete start rota improved by :func:`_lns`; None if the start fails."""
     data = rv.data
     settings = data.scenario.schedule
-    if _start_from(rv, start) != cp_model.FEASIBLE:
-        return None
     priced = time.perf_counter()
-    status, solver = _fixed_solve(rv)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    status, solver = _start_from(rv, start)
+    if status != cp_model.FEASIBLE or solver is None:
         return None
     price_s = time.perf_counter() - priced
     bound = _analytic_bound(data)
@@ -432,18 +448,24 @@ def _solve_by_lns(
     # Keep time for pricing the final rota: as long as pricing the start took, with a margin
     # (~0.6 s on the sample, but ~10 s for the 200-person variant, which overran its limit).
     deadline = t0 + time_limit_s - max(0.6, 1.2 * price_s)
-    values, objective, stats = _lns(
-        rv,
-        values,
-        objective,
-        deadline=deadline,
-        seed=settings.seed,
-        workers=settings.workers,
-        on_improve=report,
-    )
-    status, solver = _fixed_solve(rv, values)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
+    stats: dict[str, tuple[int, int]] = {}
+    # Too little time for the LNS (the local search had it): the start is the answer, already
+    # priced, and stage 2 gets the rest.
+    if deadline - time.perf_counter() >= LNS_MIN_S:
+        start_objective = objective
+        values, objective, stats = _lns(
+            rv,
+            values,
+            objective,
+            deadline=deadline,
+            seed=settings.seed,
+            workers=settings.workers,
+            on_improve=report,
+        )
+        if objective < start_objective:
+            status, solver = _fixed_solve(rv, values)
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                return None
     assignments: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     for (p, d, o, g), v in rv.x.items():
         if solver.boolean_value(v):
@@ -501,7 +523,7 @@ def solve_stage1(
         if done is not None:
             return done
     if start is not None:
-        warm = _start_from(rv, start)
+        warm = _start_from(rv, start)[0]
     else:
         warm = _warm_start(rv, settings, max(2.0, 0.5 * time_limit_s))
     solver = cp_model.CpSolver()
