@@ -52,6 +52,7 @@ class _State:
         self.banned = _banned(data)
         self.work: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)  # p -> d -> (o, g)
         self.minutes: dict[tuple[int, int], int] = defaultdict(int)  # (p, week) -> paid minutes
+        self.days_worked: dict[tuple[int, int], int] = defaultdict(int)  # (p, week) -> shifts
         self.total: dict[int, int] = defaultdict(int)  # p -> paid minutes over the horizon
         self.heads: dict[tuple[int, int, int], int] = defaultdict(int)  # (d, o, g) -> heads
         self.rem = data.need.astype(np.int64).copy()  # need still uncovered (×COVER_SCALE)
@@ -64,7 +65,8 @@ class _State:
         self.backup_cap = caps
         # (day, option) -> cover as arrays, shared by copies (read-only once made)
         self.cover_arrays: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
-        self.int_cover: dict[tuple[int, int, float], tuple[np.ndarray, np.ndarray]] = {}
+        self.int_cover: dict[tuple[int, int, float], tuple[slice | np.ndarray, np.ndarray]] = {}
+        self.int_total: dict[tuple[int, int, float], int] = {}  # its sum, same keys
         self.lunch_cache: dict[tuple[str, int, int], bool] = {}  # shared by copies
         self.spans: dict[tuple[int, int], tuple[int, int]] = {}  # shared by copies
         # Fairness tallies (``rules.add_fairness``): per kind, each eligible person's count
@@ -96,6 +98,11 @@ class _State:
             ],
             dtype=np.int64,
         )
+        # Shift instants (ns) and names per (day, option), for the rest rule's inner loop
+        self.start_ns = [[opt.start.value for opt in opts] for opts in data.options]
+        self.end_ns = [[opt.end.value for opt in opts] for opts in data.options]
+        self.names = [[opt.name for opt in opts] for opts in data.options]
+        self.soft_cache: dict[tuple[int, int, int], float] = {}  # shared by copies
         self.longest = {
             p: max(
                 (data.options[d][o].paid_min for d, opts in person.options.items() for o in opts),
@@ -140,8 +147,10 @@ class _State:
             where: slice | np.ndarray = idx
             if len(idx) and idx[-1] - idx[0] == len(idx) - 1 and np.all(np.diff(idx) == 1):
                 where = slice(int(idx[0]), int(idx[-1]) + 1)
-            found = (where, np.rint(cov * prod).astype(np.int64))
+            cov_int = np.rint(cov * prod).astype(np.int64)
+            found = (where, cov_int)
             self.int_cover[key] = found
+            self.int_total[key] = int(cov_int.sum())
         return found
 
     def copy(self) -> _State:
@@ -150,6 +159,7 @@ class _State:
         new.__dict__.update(self.__dict__)
         new.work = defaultdict(dict, {p: dict(v) for p, v in self.work.items()})
         new.minutes = defaultdict(int, self.minutes)
+        new.days_worked = defaultdict(int, self.days_worked)
         new.total = defaultdict(int, self.total)
         new.heads = defaultdict(int, self.heads)
         new.rem = self.rem.copy()
@@ -205,7 +215,7 @@ class _State:
         if p in self.backup_cap and self.total[p] + opt.paid_min > self.backup_cap[p]:
             return False
         week = data.weeks[w]
-        worked = sum(1 for x in week if x in mine) + 1
+        worked = self.days_worked[p, w] + 1
         if worked > len(week) - self.off_needed[w]:
             return False
         # Keep the weekly minimum reachable: the days still free must be able to make it up
@@ -256,29 +266,37 @@ class _State:
 
     def _rest_ok(self, p: int, d: int, o: int, extra: tuple[int, int] | None = None) -> bool:
         """Rest and banned sequences of ``o`` on day ``d`` against ``p``'s shifts (+ ``extra``)."""
-        data = self.data
         work = self.work[p]
-        # Only days d-2 .. d+2 matter (looked up, not scanned: this is the local search's
-        # inner loop).
-        mine = {e: work[e][0] for e in (d - 2, d - 1, d + 1, d + 2) if e in work}
-        if extra is not None:
-            mine[extra[0]] = extra[1]
-        opt = data.options[d][o]
-        for e in (d - 2, d - 1):
-            if e in mine:
-                prev = data.options[e][mine[e]]
-                if opt.start.value - prev.end.value < self.rest_ns:
+        start, end, name = self.start_ns[d][o], self.end_ns[d][o], self.names[d][o]
+        # Only days d-2 .. d+2 matter (looked up, not scanned: this is the greedy's and the
+        # local search's inner loop).
+        for e in (d - 2, d - 1, d + 1, d + 2):
+            if extra is not None and e == extra[0]:
+                other = extra[1]
+            else:
+                found = work.get(e)
+                if found is None:
+                    continue
+                other = found[0]
+            if e < d:
+                if start - self.end_ns[e][other] < self.rest_ns:
                     return False
-                if e == d - 1 and (prev.name, opt.name) in self.banned:
+                if e == d - 1 and (self.names[e][other], name) in self.banned:
                     return False
-        for e in (d + 1, d + 2):
-            if e in mine:
-                nxt = data.options[e][mine[e]]
-                if nxt.start.value - opt.end.value < self.rest_ns:
+            else:
+                if self.start_ns[e][other] - end < self.rest_ns:
                     return False
-                if e == d + 1 and (opt.name, nxt.name) in self.banned:
+                if e == d + 1 and (name, self.names[e][other]) in self.banned:
                     return False
         return True
+
+    def soft(self, p: int, d: int, o: int) -> float:
+        """:func:`_soft_cost`, cached (shared by copies): the greedy asks ~500,000 times."""
+        key = (p, d, o)
+        found = self.soft_cache.get(key)
+        if found is None:
+            found = self.soft_cache[key] = _soft_cost(self.data, p, d, o)
+        return found
 
     def remove(self, p: int, d: int) -> None:
         """Undo ``p``'s shift of day ``d`` (exactly, by recomputing that group's tallies)."""
@@ -291,6 +309,7 @@ class _State:
         self.rem[g, idx] += c - back_over
         paid = self.data.options[d][o].paid_min
         self.minutes[p, self.week_of[d]] -= paid
+        self.days_worked[p, self.week_of[d]] -= 1
         self.total[p] -= paid
         self.heads[d, o, g] -= 1
         for k in self.fair_kinds_of(p, d, o):
@@ -300,7 +319,8 @@ class _State:
         """(under-cover saved, over-cover added) by the shift, ×COVER_SCALE head-intervals."""
         idx, c = self.cover_of(p, d, o)
         saved = int(np.minimum(c, self.rem[g, idx]).sum())
-        return saved, int(c.sum()) - saved
+        total = self.int_total[d, o, self.data.people[p].productivity.get(d, 1.0)]
+        return saved, total - saved
 
     def add(self, p: int, d: int, o: int, g: int) -> None:
         """Commit the shift."""
@@ -312,6 +332,7 @@ class _State:
         paid = self.data.options[d][o].paid_min
         self.work[p][d] = (o, g)
         self.minutes[p, self.week_of[d]] += paid
+        self.days_worked[p, self.week_of[d]] += 1
         self.total[p] += paid
         self.heads[d, o, g] += 1
         for k in self.fair_kinds_of(p, d, o):
@@ -362,7 +383,7 @@ def _run(state: _State, people: list[int], *, sunk_to_min: bool, priced: bool) -
             return None
         paid = data.options[d][o].paid_min
         saved, over = state.gain(p, d, o, g)
-        value = w_under * saved - w_over * over - _soft_cost(data, p, d, o)
+        value = w_under * saved - w_over * over - state.soft(p, d, o)
         if priced and not sunk_to_min:
             value -= weights.labour_cost * paid * data.people[p].cost_per_min
         # Per paid hour, so short shifts that fit the need compete fairly with long ones.
@@ -410,7 +431,7 @@ def _repair(state: _State, people: list[int]) -> bool:
                             v = weights.under_cover * unit_h * saved - weights.over_cover * (
                                 unit_h * over
                             )
-                            v -= _soft_cost(data, p, d, o)
+                            v -= state.soft(p, d, o)
                             if best_v is None or v > best_v:
                                 best, best_v = (d, o, g), v
                 if best is None and not _upgrade(state, p, week):
@@ -527,7 +548,7 @@ def _local_cost(state: _State, p: int, d: int, o: int) -> float:
     paid = data.options[d][o].paid_min
     return data.scenario.schedule.weights.labour_cost * paid * data.people[
         p
-    ].cost_per_min + _soft_cost(data, p, d, o)
+    ].cost_per_min + state.soft(p, d, o)
 
 
 def improve(
