@@ -25,7 +25,7 @@ from __future__ import annotations
 import heapq
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -736,40 +736,38 @@ def swap_shifts(
         state.add(q, d2, o2, g2)
         return False
 
-    kept_in_pass = 1
-    while kept_in_pass and time.perf_counter() < deadline:
-        kept_in_pass = 0
+    def same_day() -> Iterator[tuple[int, int, int, int]]:
         for d in rng.permutation(len(data.days)).tolist():
-            if time.perf_counter() >= deadline:
-                break
             workers = [p for p, days in state.work.items() if d in days]
             order = rng.permutation(len(workers)).tolist()
             for i, a in enumerate(order):
                 for b in order[i + 1 :]:
-                    p, q = workers[a], workers[b]
-                    if d in state.work[p] and d in state.work[q]:
-                        tried += 1
-                        if exchange(p, d, q, d):
-                            kept += 1
-                            kept_in_pass += 1
-                if time.perf_counter() >= deadline:
-                    break
+                    yield workers[a], d, workers[b], d
+
+    def across_days() -> Iterator[tuple[int, int, int, int]]:
         for d1 in rng.permutation(hard_days).tolist():
-            if time.perf_counter() >= deadline:
-                break
             week = data.weeks[state.week_of[d1]]
             for p in [p for p, days in state.work.items() if d1 in days]:
                 for d2 in week:
                     for q in [q for q, days in state.work.items() if d2 in days]:
-                        # p works d1 and not d2, q works d2 and not d1 (checked as the loop
-                        # goes: a kept exchange changes who works which day)
-                        mine, theirs = state.work[p], state.work[q]
-                        if d1 not in mine or d2 in mine or d2 not in theirs or d1 in theirs:
-                            continue
-                        tried += 1
-                        if exchange(p, d1, q, d2):
-                            kept += 1
-                            kept_in_pass += 1
-                if time.perf_counter() >= deadline:
+                        yield p, d1, q, d2
+
+    kept_in_pass = 1
+    while kept_in_pass and time.perf_counter() < deadline:
+        kept_in_pass = 0
+        for pairs in (same_day(), across_days()):
+            for seen, (p, d1, q, d2) in enumerate(pairs):
+                if seen % 64 == 0 and time.perf_counter() >= deadline:
                     break
+                # p works d1 and q works d2 (and, across days, neither works the other's day):
+                # checked as the pass goes, since a kept exchange changes who works when
+                mine, theirs = state.work[p], state.work[q]
+                if d1 not in mine or d2 not in theirs:
+                    continue
+                if d1 != d2 and (d2 in mine or d1 in theirs):
+                    continue
+                tried += 1
+                if exchange(p, d1, q, d2):
+                    kept += 1
+                    kept_in_pass += 1
     return tried, kept
