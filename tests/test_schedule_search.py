@@ -353,3 +353,41 @@ def test_lagrangian_value_of_any_duals_stays_below_the_lp_optimum() -> None:
     for _ in range(20):
         noisy = exact * rng.uniform(0.0, 2.0, len(exact)) + rng.normal(0, 50, len(exact))
         assert lagrangian_value(solver, noisy) <= optimum
+
+
+def test_week_pattern_cuts_hold_for_every_integer_week_and_cut_off_fractional_ones() -> None:
+    """Brute force: every whole-shift week satisfies each cut, each cut touches one (so it is
+    not slack), and the LP's fractional weeks the cuts exist for are cut off."""
+    import itertools
+
+    import numpy as np
+
+    from planner.schedule.bound import week_pattern_cuts
+
+    rng = np.random.default_rng(7)
+    signatures = [((240, 360, 510), (7, 7, 7), 6, 36 * 60, 44 * 60), ((510,), (7,), 6, 2160, 2640)]
+    for _ in range(25):
+        k = int(rng.integers(1, 4))
+        lengths = tuple(sorted(rng.choice([240, 300, 360, 480, 510, 600], k, replace=False)))
+        days_of = tuple(int(x) for x in rng.integers(2, 8, k))
+        most = int(rng.integers(3, 7))
+        lo = int(rng.integers(0, 30)) * 60
+        signatures.append((lengths, days_of, most, lo, lo + int(rng.integers(4, 20)) * 60))
+    checked = 0
+    for lengths, days_of, most, lo, hi in signatures:
+        weeks = [
+            n
+            for n in itertools.product(*(range(c + 1) for c in days_of))
+            if sum(n) <= most and lo <= sum(a * b for a, b in zip(n, lengths, strict=True)) <= hi
+        ]
+        for coef, rhs in week_pattern_cuts(lengths, days_of, most, lo, hi):
+            values = [sum(a * b for a, b in zip(coef, n, strict=True)) for n in weeks]
+            assert max(values) == rhs
+            checked += 1
+    assert checked > 20
+    # 44 h of 8.5 h shifts: the LP's 5.18 shifts (and 4.24 for a 36 h minimum) are cut off
+    cuts = week_pattern_cuts((510,), (7,), 6, 2160, 2640)
+    assert ((1,), 5) in cuts and ((-1,), -5) in cuts
+    mixed = week_pattern_cuts((240, 360, 510), (7, 7, 7), 6, 36 * 60, 44 * 60)
+    assert any(c[2] * 2640 / 510 > rhs for c, rhs in mixed)  # n = (0, 0, 5.18) violates one
+    assert any(c[2] * 2160 / 510 > rhs for c, rhs in mixed)  # so is (0, 0, 4.24)

@@ -467,6 +467,9 @@ def _upgrade(state: _State, p: int, week: list[int]) -> bool:
     return False
 
 
+#: Share of the local search's moves that add a shift (:func:`_try_add`).
+ADD_SHARE = 0.1
+
 #: Share of the local search's time given to :func:`swap_shifts` at its end: on the sample its
 #: first passes gain ~3x what the local search gains in the same seconds by then.
 SWAP_SHARE = 0.2
@@ -592,6 +595,13 @@ def improve(
             d = list(state.work[p])[int(rng.integers(len(state.work[p])))]
             o, g = state.work[p][d]
             w = state.week_of[d]
+            if rng.random() < ADD_SHARE:
+                outcome = _try_add(state, p, d, rng, cover_cost)
+                tried += outcome > 0
+                if outcome == 2:
+                    kept += 1
+                    last_kept = tried
+                continue
             kind = int(rng.integers(3))
             if kind == 0:
                 d2 = d
@@ -641,6 +651,65 @@ def improve(
                 state.remove(p, d2)
             state.add(p, d, o, g)
     return tried, kept
+
+
+def _try_add(
+    state: _State,
+    p: int,
+    d: int,
+    rng: np.random.Generator,
+    cover_cost: Callable[[list[tuple[int, slice]]], float],
+) -> int:
+    """One "add" move of :func:`improve`: 0 if none applies, 1 if priced and undone, 2 if kept.
+
+    ``p`` takes a shift on a free day of the week of their shift on day ``d``. When that
+    would pass the week's maximum, the shift of day ``d`` is shortened to make room: 5 × 8.5 h
+    becomes 4 × 8.5 + 6 + 4 h = 44 h, which single moves cannot reach (each step alone breaks
+    the maximum or loses cover). Kept, like every move, when cover + labour + requests fall.
+    """
+    data = state.data
+    person = data.people[p]
+    w = state.week_of[d]
+    o, g = state.work[p][d]
+    free = [x for x in data.weeks[w] if x not in state.work[p] and x in person.options]
+    if not free:
+        return 0
+    d2 = free[int(rng.integers(len(free)))]
+    o2 = person.options[d2][int(rng.integers(len(person.options[d2])))]
+    g2 = person.groups[int(rng.integers(len(person.groups)))]
+    o1 = o
+    if state.minutes[p, w] + data.options[d2][o2].paid_min > person.week_max[w]:
+        shorter = [
+            x
+            for x in person.options[d]
+            if data.options[d][x].paid_min < data.options[d][o].paid_min
+        ]
+        if not shorter:
+            return 0
+        o1 = shorter[int(rng.integers(len(shorter)))]
+    # Price on the union of the touched spans per group (an interval counts once).
+    spans: dict[int, tuple[int, int]] = {}
+    for gg, (lo, hi) in ((g, state.span(d, o)), (g, state.span(d, o1)), (g2, state.span(d2, o2))):
+        old_lo, old_hi = spans.get(gg, (lo, hi))
+        spans[gg] = (min(lo, old_lo), max(hi, old_hi))
+    slices = [(gg, slice(lo, hi)) for gg, (lo, hi) in spans.items()]
+    before = cover_cost(slices) + _local_cost(state, p, d, o)
+    if o1 != o:
+        state.remove(p, d)
+        if not _legal_ignoring_min(state, p, d, o1, g):
+            state.add(p, d, o, g)
+            return 1
+        state.add(p, d, o1, g)
+    if _legal_ignoring_min(state, p, d2, o2, g2):
+        state.add(p, d2, o2, g2)
+        after = cover_cost(slices) + _local_cost(state, p, d, o1) + _local_cost(state, p, d2, o2)
+        if after < before - 1e-9 and state.minutes[p, w] >= person.week_min[w]:
+            return 2
+        state.remove(p, d2)
+    if o1 != o:
+        state.remove(p, d)
+        state.add(p, d, o, g)
+    return 1
 
 
 def swap_shifts(
