@@ -391,3 +391,64 @@ def test_week_pattern_cuts_hold_for_every_integer_week_and_cut_off_fractional_on
     mixed = week_pattern_cuts((240, 360, 510), (7, 7, 7), 6, 36 * 60, 44 * 60)
     assert any(c[2] * 2640 / 510 > rhs for c, rhs in mixed)  # n = (0, 0, 5.18) violates one
     assert any(c[2] * 2160 / 510 > rhs for c, rhs in mixed)  # so is (0, 0, 4.24)
+
+
+def test_add_moves_keep_every_hard_rule_and_never_raise_the_local_objective() -> None:
+    """``_try_add`` (a shift on a free day, shortening one of the week's shifts if the
+    maximum needs it) on a rota at the contract minimums of a short-staffed team."""
+    import numpy as np
+
+    from planner.schedule.greedy import (
+        _cover_pricer,
+        _local_cost,
+        _objective_part,
+        _repair,
+        _run,
+        _State,
+        _try_add,
+    )
+
+    scenario = parse_scenario(team_scenario(10, n_backup=1, pool_size=1, days=14, seed=4))
+    requirement = synthetic_requirement(scenario, 1.3, seed=4)
+    data = build_rota_data(scenario, requirement)
+    state = _State(data)
+    staff = [p for p, person in enumerate(data.people) if not person.candidate]
+    _run(state, staff, sunk_to_min=True, priced=False)
+    assert _repair(state, staff)
+
+    def local_objective() -> float:
+        return _objective_part(state) + sum(
+            _local_cost(state, p, d, o)
+            for p, days in state.work.items()
+            for d, (o, _) in days.items()
+        )
+
+    rng = np.random.default_rng(0)
+    cover_cost = _cover_pricer(state)
+    kept = shortened = 0
+    value = local_objective()
+    for _ in range(3000):
+        p = int(rng.choice([p for p, days in state.work.items() if days]))
+        d = int(rng.choice(list(state.work[p])))
+        before = {e: state.work[p].get(e) for e in data.weeks[state.week_of[d]]}
+        outcome = _try_add(state, p, d, rng, cover_cost)
+        after = {e: state.work[p].get(e) for e in before}
+        new_value = local_objective()
+        assert new_value <= value + 1e-6
+        if outcome == 2:
+            kept += 1
+            assert new_value < value
+            shortened += after[d] != before[d]
+        else:
+            assert after == before and abs(new_value - value) < 1e-6
+        value = new_value
+    assert kept >= 5 and shortened >= 1
+    assignments: dict[int, list[tuple[int, int, int]]] = {}
+    for p, days in state.work.items():
+        for d, (o, g) in days.items():
+            assignments.setdefault(d, []).append((p, o, g))
+    rv, _ = build_stage1(data)
+    assert _start_from(rv, assignments)[0] == cp_model.FEASIBLE
+    rota, _, _ = _tables(data, assignments, {})
+    violations = check_rota(scenario, rota)
+    assert violations[~violations["rule"].str.contains("break|lunch")].empty

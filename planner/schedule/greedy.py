@@ -566,19 +566,9 @@ def improve(
     """
     data = state.data
     rng = np.random.default_rng(seed)
-    weights = data.scenario.schedule.weights
-    unit_h = data.interval_min / 60 / COVER_SCALE
-    w_under, w_over = weights.under_cover * unit_h, weights.over_cover * unit_h
     deadline = time.perf_counter() + seconds
     tried = kept = 0
-
-    def cover_cost(slices: list[tuple[int, slice]]) -> float:
-        return float(
-            sum(
-                w_under * state.rem[g, where].sum() + w_over * state.over[g, where].sum()
-                for g, where in slices
-            )
-        )
+    cover_cost = _cover_pricer(state)
 
     # Stop early once moves stop paying (small teams converge in well under a second).
     patience = max(5000, 20 * sum(len(days) for days in state.work.values()))
@@ -651,6 +641,23 @@ def improve(
                 state.remove(p, d2)
             state.add(p, d, o, g)
     return tried, kept
+
+
+def _cover_pricer(state: _State) -> Callable[[list[tuple[int, slice]]], float]:
+    """Cover cost (currency) of some (group, interval slice) views of the state's tallies."""
+    weights = state.data.scenario.schedule.weights
+    unit_h = state.data.interval_min / 60 / COVER_SCALE
+    w_under, w_over = weights.under_cover * unit_h, weights.over_cover * unit_h
+
+    def cover_cost(slices: list[tuple[int, slice]]) -> float:
+        return float(
+            sum(
+                w_under * state.rem[g, where].sum() + w_over * state.over[g, where].sum()
+                for g, where in slices
+            )
+        )
+
+    return cover_cost
 
 
 def _try_add(
@@ -729,10 +736,8 @@ def swap_shifts(
     """
     data = state.data
     rng = np.random.default_rng(seed)
-    weights = data.scenario.schedule.weights
-    unit_h = data.interval_min / 60 / COVER_SCALE
-    w_under, w_over = weights.under_cover * unit_h, weights.over_cover * unit_h
-    w_start = weights.start_time_change
+    cover_cost = _cover_pricer(state)
+    w_start = data.scenario.schedule.weights.start_time_change
     deadline = time.perf_counter() + seconds
     tried = kept = 0
     options = [{d: set(opts) for d, opts in person.options.items()} for person in data.people]
@@ -748,10 +753,7 @@ def swap_shifts(
     ]
 
     def value(p: int, q: int, days: set[int], slices: list, kinds: set[int]) -> float:
-        cover = sum(
-            w_under * state.rem[g, where].sum() + w_over * state.over[g, where].sum()
-            for g, where in slices
-        )
+        cover = cover_cost(slices)
         local = sum(
             _local_cost(state, r, d, state.work[r][d][0])
             for r in (p, q)
