@@ -577,6 +577,11 @@ def improve(
         workers = [p for p, days in state.work.items() if days]
         if not workers:
             break
+        addable = [
+            p
+            for p, person in enumerate(data.people)
+            if person.options and (not person.candidate or state.work[p])
+        ]
         for _ in range(200):
             p = workers[int(rng.integers(len(workers)))]
             person = data.people[p]
@@ -586,6 +591,8 @@ def improve(
             o, g = state.work[p][d]
             w = state.week_of[d]
             if rng.random() < ADD_SHARE:
+                if rng.random() < 0.5:  # anyone on the rota, idle backup staff included
+                    p, d = addable[int(rng.integers(len(addable)))], -1
                 outcome = _try_add(state, p, d, rng, cover_cost)
                 tried += outcome > 0
                 if outcome == 2:
@@ -669,38 +676,51 @@ def _try_add(
 ) -> int:
     """One "add" move of :func:`improve`: 0 if none applies, 1 if priced and undone, 2 if kept.
 
-    ``p`` takes a shift on a free day of the week of their shift on day ``d``. When that
-    would pass the week's maximum, the shift of day ``d`` is shortened to make room: 5 × 8.5 h
-    becomes 4 × 8.5 + 6 + 4 h = 44 h, which single moves cannot reach (each step alone breaks
-    the maximum or loses cover). Kept, like every move, when cover + labour + requests fall.
+    ``p`` takes a shift on a free day: of the week of their shift on day ``d``, or with
+    ``d = -1`` of any week (then one of that week's shifts, if any, is the ``d``). When the
+    new shift would pass the week's maximum, the shift of day ``d`` is shortened to make
+    room: 5 × 8.5 h becomes 4 × 8.5 + 6 + 4 h = 44 h, which single moves cannot reach (each
+    step alone breaks the maximum or loses cover). Kept, like every move, when cover +
+    labour + requests fall.
     """
     data = state.data
     person = data.people[p]
-    w = state.week_of[d]
-    o, g = state.work[p][d]
-    free = [x for x in data.weeks[w] if x not in state.work[p] and x in person.options]
+    mine = state.work[p]
+    if d >= 0:
+        free = [x for x in data.weeks[state.week_of[d]] if x not in mine and x in person.options]
+    else:
+        free = [x for x in person.options if x not in mine]
     if not free:
         return 0
     d2 = free[int(rng.integers(len(free)))]
+    w = state.week_of[d2]
+    if d < 0:
+        worked = [x for x in data.weeks[w] if x in mine]
+        d = worked[int(rng.integers(len(worked)))] if worked else -1
     o2 = person.options[d2][int(rng.integers(len(person.options[d2])))]
     g2 = person.groups[int(rng.integers(len(person.groups)))]
-    o1 = o
-    if state.minutes[p, w] + data.options[d2][o2].paid_min > person.week_max[w]:
-        shorter = [
-            x
-            for x in person.options[d]
-            if data.options[d][x].paid_min < data.options[d][o].paid_min
-        ]
-        if not shorter:
-            return 0
-        o1 = shorter[int(rng.integers(len(shorter)))]
+    touched = [(g2, state.span(d2, o2))]
+    o = o1 = g = -1
+    if d >= 0:
+        o, g = mine[d]
+        o1 = o
+        if state.minutes[p, w] + data.options[d2][o2].paid_min > person.week_max[w]:
+            shorter = [
+                x
+                for x in person.options[d]
+                if data.options[d][x].paid_min < data.options[d][o].paid_min
+            ]
+            if not shorter:
+                return 0
+            o1 = shorter[int(rng.integers(len(shorter)))]
+        touched += [(g, state.span(d, o)), (g, state.span(d, o1))]
     # Price on the union of the touched spans per group (an interval counts once).
     spans: dict[int, tuple[int, int]] = {}
-    for gg, (lo, hi) in ((g, state.span(d, o)), (g, state.span(d, o1)), (g2, state.span(d2, o2))):
+    for gg, (lo, hi) in touched:
         old_lo, old_hi = spans.get(gg, (lo, hi))
         spans[gg] = (min(lo, old_lo), max(hi, old_hi))
     slices = [(gg, slice(lo, hi)) for gg, (lo, hi) in spans.items()]
-    before = cover_cost(slices) + _local_cost(state, p, d, o)
+    before = cover_cost(slices) + (_local_cost(state, p, d, o) if d >= 0 else 0.0)
     if o1 != o:
         state.remove(p, d)
         if not _legal_ignoring_min(state, p, d, o1, g):
@@ -709,7 +729,9 @@ def _try_add(
         state.add(p, d, o1, g)
     if _legal_ignoring_min(state, p, d2, o2, g2):
         state.add(p, d2, o2, g2)
-        after = cover_cost(slices) + _local_cost(state, p, d, o1) + _local_cost(state, p, d2, o2)
+        after = cover_cost(slices) + _local_cost(state, p, d2, o2)
+        if d >= 0:
+            after += _local_cost(state, p, d, o1)
         if after < before - 1e-9 and state.minutes[p, w] >= person.week_min[w]:
             return 2
         state.remove(p, d2)
