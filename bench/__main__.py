@@ -6,7 +6,7 @@ import importlib
 import sys
 
 #: Benchmark modules, in pipeline order; each has a ``main()`` that prints a table.
-MODULES = ["history", "forecast", "requirement", "schedule", "hiring", "curtois"]
+MODULES = ["history", "forecast", "requirement", "schedule", "hiring", "curtois", "curtois_large"]
 
 
 def main() -> int:
