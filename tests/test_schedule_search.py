@@ -452,3 +452,11 @@ def test_add_moves_keep_every_hard_rule_and_never_raise_the_local_objective() ->
     rota, _, _ = _tables(data, assignments, {})
     violations = check_rota(scenario, rota)
     assert violations[~violations["rule"].str.contains("break|lunch")].empty
+
+
+def test_week_pattern_cuts_give_up_quickly_on_many_shift_lengths() -> None:
+    """Ten lengths would mean 8**10 weeks to list: no cuts (a weaker but valid bound)."""
+    from planner.schedule.bound import week_pattern_cuts
+
+    lengths = tuple(range(240, 640, 40))
+    assert week_pattern_cuts(lengths, (7,) * len(lengths), 6, 2160, 2640) == ()

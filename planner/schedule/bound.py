@@ -731,6 +731,9 @@ def _build(
 #: patterns gets no cuts (they only tighten the bound, so leaving them out is safe).
 MAX_FACET_SUBSETS = 300_000
 
+#: Most count vectors (before the day and minute rules) :func:`week_pattern_cuts` lists.
+MAX_PATTERN_COUNTS = 100_000
+
 
 @functools.lru_cache(maxsize=256)
 def week_pattern_cuts(
@@ -749,6 +752,8 @@ def week_pattern_cuts(
     """
     k = len(lengths)
     ranges = [range(0, min(most_days, c) + 1) for c in days_of]
+    if math.prod(len(r) for r in ranges) > MAX_PATTERN_COUNTS:
+        return ()  # many shift lengths: too many weeks to list (only a weaker bound)
     pts = [
         n
         for n in itertools.product(*ranges)
