@@ -210,7 +210,7 @@ def _model_price(data, assignments) -> dict[str, float]:
 
 
 def test_shift_swaps_share_the_hard_shifts_and_never_raise_the_objective() -> None:
-    from planner.schedule.greedy import _State, swap_shifts
+    from planner.schedule.greedy import _assignments, _State, swap_shifts
 
     scenario = parse_scenario(team_scenario(10, n_backup=1, days=14, seed=2))
     requirement = synthetic_requirement(scenario, 0.7, seed=3)
@@ -227,10 +227,7 @@ def test_shift_swaps_share_the_hard_shifts_and_never_raise_the_objective() -> No
     assert abs(state.fair_cost(kinds) - before["fairness"]) < 1e-6
     tried, kept = swap_shifts(state, seconds=5.0, seed=0)
     assert tried > kept > 0
-    swapped: dict[int, list[tuple[int, int, int]]] = {}
-    for p, days in state.work.items():
-        for d, (o, g) in days.items():
-            swapped.setdefault(d, []).append((p, o, g))
+    swapped = _assignments(state)
     after = _model_price(data, swapped)
     assert abs(state.fair_cost(kinds) - after["fairness"]) < 1e-6
     # every kept swap lowered the terms it prices; start-time changes and fairness fall here
@@ -399,6 +396,7 @@ def test_add_moves_keep_every_hard_rule_and_never_raise_the_local_objective() ->
     import numpy as np
 
     from planner.schedule.greedy import (
+        _assignments,
         _cover_pricer,
         _local_cost,
         _objective_part,
@@ -443,10 +441,7 @@ def test_add_moves_keep_every_hard_rule_and_never_raise_the_local_objective() ->
             assert after == before and abs(new_value - value) < 1e-6
         value = new_value
     assert kept >= 5 and shortened >= 1
-    assignments: dict[int, list[tuple[int, int, int]]] = {}
-    for p, days in state.work.items():
-        for d, (o, g) in days.items():
-            assignments.setdefault(d, []).append((p, o, g))
+    assignments = _assignments(state)
     rv, _ = build_stage1(data)
     assert _start_from(rv, assignments)[0] == cp_model.FEASIBLE
     rota, _, _ = _tables(data, assignments, {})

@@ -784,9 +784,10 @@ def week_pattern_cuts(
         a = tuple(int(x) // g for x in a)
         values = P @ np.array(a)
         for sign in (1, -1):
-            b = int(sign * values.max()) if sign == 1 else int(-values.min())
+            signed = sign * values
+            b = int(signed.max())
             coef = tuple(sign * x for x in a)
-            at_b = P[(P @ np.array(coef)) == b]
+            at_b = P[signed == b]
             if len(at_b) < k or np.linalg.matrix_rank(at_b[1:] - at_b[0]) < k - 1:
                 continue  # touches the hull in less than a facet
             single = [i for i, x in enumerate(coef) if x]

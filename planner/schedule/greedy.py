@@ -528,6 +528,11 @@ def greedy_start(
         ]
         _run(state, on_rota, sunk_to_min=False, priced=True)
         swap_shifts(state, seconds=improve_s - (time.perf_counter() - started), seed=seed)
+    return _assignments(state)
+
+
+def _assignments(state: _State) -> dict[int, list[tuple[int, int, int]]]:
+    """The state's rota as day -> [(person, option, group)]."""
     out: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     for p, days in state.work.items():
         for d, (o, g) in days.items():
@@ -588,8 +593,6 @@ def improve(
             if not state.work[p]:  # an earlier move in this batch dropped their last shift
                 continue
             d = list(state.work[p])[int(rng.integers(len(state.work[p])))]
-            o, g = state.work[p][d]
-            w = state.week_of[d]
             if rng.random() < ADD_SHARE:
                 if rng.random() < 0.5:  # anyone on the rota, idle backup staff included
                     p, d = addable[int(rng.integers(len(addable)))], -1
@@ -599,6 +602,8 @@ def improve(
                     kept += 1
                     last_kept = tried
                 continue
+            o, g = state.work[p][d]
+            w = state.week_of[d]
             kind = int(rng.integers(3))
             if kind == 0:
                 d2 = d
@@ -610,11 +615,8 @@ def improve(
             else:
                 d2 = -1  # drop
             tried += 1
-            # The move is priced on the intervals it touches, as views of the tallies: a shift's
-            # span, or for two shifts of one group the span of both (intervals in between are
-            # the same before and after, so they cancel).
-            lo1, hi1 = state.span(d, o)
-            before_slices = [(g, slice(lo1, hi1))]
+            # The move is priced on the intervals it touches, as views of the tallies.
+            touched = [(g, state.span(d, o))]
             if d2 >= 0:
                 if not person.options.get(d2):
                     continue
@@ -622,11 +624,8 @@ def improve(
                 g2 = person.groups[int(rng.integers(len(person.groups)))]
                 if (d2, o2, g2) == (d, o, g):
                     continue
-                lo2, hi2 = state.span(d2, o2)
-                if g2 == g:  # one slice, so an interval both shifts touch counts once
-                    before_slices = [(g, slice(min(lo1, lo2), max(hi1, hi2)))]
-                else:
-                    before_slices.append((g2, slice(lo2, hi2)))
+                touched.append((g2, state.span(d2, o2)))
+            before_slices = _union_slices(touched)
             before = cover_cost(before_slices) + _local_cost(state, p, d, o)
             state.remove(p, d)
             ok = added = False
@@ -665,6 +664,17 @@ def _cover_pricer(state: _State) -> Callable[[list[tuple[int, slice]]], float]:
         )
 
     return cover_cost
+
+
+def _union_slices(touched: list[tuple[int, tuple[int, int]]]) -> list[tuple[int, slice]]:
+    """One slice per group spanning every touched (group, (lo, hi)) span, so an interval two
+    shifts touch counts once (intervals in between are the same before and after a move, so
+    they cancel)."""
+    spans: dict[int, tuple[int, int]] = {}
+    for g, (lo, hi) in touched:
+        old_lo, old_hi = spans.get(g, (lo, hi))
+        spans[g] = (min(lo, old_lo), max(hi, old_hi))
+    return [(g, slice(lo, hi)) for g, (lo, hi) in spans.items()]
 
 
 def _try_add(
@@ -714,12 +724,7 @@ def _try_add(
                 return 0
             o1 = shorter[int(rng.integers(len(shorter)))]
         touched += [(g, state.span(d, o)), (g, state.span(d, o1))]
-    # Price on the union of the touched spans per group (an interval counts once).
-    spans: dict[int, tuple[int, int]] = {}
-    for gg, (lo, hi) in touched:
-        old_lo, old_hi = spans.get(gg, (lo, hi))
-        spans[gg] = (min(lo, old_lo), max(hi, old_hi))
-    slices = [(gg, slice(lo, hi)) for gg, (lo, hi) in spans.items()]
+    slices = _union_slices(touched)
     before = cover_cost(slices) + (_local_cost(state, p, d, o) if d >= 0 else 0.0)
     if o1 != o:
         state.remove(p, d)
