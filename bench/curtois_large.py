@@ -72,14 +72,22 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
+    sizes = []
+    for size in args.sizes.split(","):
+        dims, _, seed = size.partition(":")
+        try:
+            staff, days, types = (int(x) for x in dims.split("x"))
+            sizes.append((size, staff, days, types, int(seed or 0)))
+        except ValueError:
+            parser.error(f"--sizes: '{size}' is not STAFFxDAYSxSHIFTS[:SEED], e.g. 150x364x32:0")
+        if days % 7 or min(staff, days, types) <= 0:
+            parser.error(f"--sizes: '{size}' needs positive sizes and days a multiple of 7")
     print(f"{args.time_limit:g} s per run, {args.workers} workers")
     print(f"{'instance':<16} {'objective':>10} {'time s':>7} {'peak MB':>8}  check")
     with tempfile.TemporaryDirectory() as folder:
-        for size in args.sizes.split(","):
-            dims, _, seed = size.partition(":")
-            staff, days, types = (int(x) for x in dims.split("x"))
-            path = Path(folder) / f"{dims}_{seed or 0}.txt"
-            path.write_text(synthetic_instance(staff, days, types, int(seed or 0)))
+        for size, staff, days, types, seed in sizes:
+            path = Path(folder) / f"{staff}x{days}x{types}_{seed}.txt"
+            path.write_text(synthetic_instance(staff, days, types, seed))
             instance = load_instance(path)
             started = time.monotonic()
             try:
