@@ -275,6 +275,31 @@ def test_weekday_neighbourhood_frees_the_same_weekdays_of_every_week(tiny: Insta
         assert all((e, d + 7) in free for e, d in free if d < 7)
 
 
+def test_requests_neighbourhood_frees_whole_rows_around_an_unmet_request(tiny: Instance) -> None:
+    # VALID works A's off-request (A, day 4, L) and C's (C, day 2, E); the others are met.
+    unmet = curtois._unmet_requests(tiny, VALID)
+    assert sorted((r.employee, r.day, r.shift, on) for r, on in unmet) == [
+        (0, 4, "L", False),
+        (2, 2, "E", False),
+    ]
+    hood = curtois._Neighbourhood("requests", 2, 1, 3)
+    seen = set()
+    for seed in range(30):
+        free = curtois._free_cells(tiny, hood, VALID, random.Random(seed))
+        people = {e for e, _ in free}
+        assert len(people) == 2
+        assert free == {(e, d) for e in people for d in range(tiny.horizon)}  # whole rows
+        assert people & {0, 2}  # someone whose request the roster refuses
+        seen.add(frozenset(people))
+    # C's off-request on day 2 frees C with someone who could take its E shift over: A or B
+    # (off that day); B and C together arise from nothing else, as A's request frees A.
+    assert frozenset({1, 2}) in seen and frozenset({0, 2}) in seen
+    # A roster that meets every request falls back to random employees.
+    met = dataclasses.replace(tiny, on_requests=[], off_requests=[])
+    assert curtois._unmet_requests(met, VALID) == []
+    assert len({e for e, _ in curtois._free_cells(met, hood, VALID, random.Random(0))}) == 2
+
+
 def test_sub_solve_improves_then_walks_sideways_never_worse(tiny: Instance) -> None:
     # Without requests the tiny instance has several optimal rosters: a plateau to walk on.
     flat = dataclasses.replace(tiny, on_requests=[], off_requests=[])

@@ -643,7 +643,7 @@ def solve_full(
 # Large-neighbourhood search
 # --------------------------------------------------------------------------------------------
 
-NEIGHBOURHOODS = ("employees", "cover", "days", "block", "weekdays")
+NEIGHBOURHOODS = ("employees", "cover", "requests", "days", "block", "weekdays")
 
 
 @dataclass(frozen=True)
@@ -1104,6 +1104,14 @@ def _penalised_cover(
     return [c for c in instance.cover if counts[c.day, c.shift] != c.requirement]
 
 
+def _unmet_requests(instance: Instance, roster: Roster) -> list[tuple[Request, bool]]:
+    """(request, is an on-request) for each on-request a roster refuses and each off-request
+    it ignores: each costs its weight."""
+    return [(r, True) for r in instance.on_requests if roster[r.employee][r.day] != r.shift] + [
+        (r, False) for r in instance.off_requests if roster[r.employee][r.day] == r.shift
+    ]
+
+
 def _cap_employees(
     free: set[tuple[int, int]], most: int, rng: random.Random
 ) -> set[tuple[int, int]]:
@@ -1165,6 +1173,10 @@ def _free_cells(
     - ``cover``: pick a shift-day whose cover is penalised in ``roster``; free, whole horizon,
       ``size`` employees: half who could fill it (or leave it, if over-covered), half from
       where the work would come (or go) — the moves that fix cover;
+    - ``requests``: pick a refused on-request or a worked off-request (likelier the heavier
+      it is); free, whole horizon, its employee, up to ``size // 2`` who could trade that
+      day's work with them (who work the wished shift, or could take the unwanted one over),
+      and others up to ``size`` — once cover is as good as it gets, what is left to gain;
     - ``days``: everyone over a window of ``size`` days, half the time centred on a day whose
       cover is penalised;
     - ``block``: half the staff over a window of ``2 * size`` days;
@@ -1213,7 +1225,25 @@ def _free_cells(
         others = [e for e in range(n) if e not in chosen]
         chosen += rng.sample(others, min(len(others), k - len(chosen)))
         return {(e, d) for e in chosen for d in range(h)}
-    if hood.kind in ("employees", "cover"):
+    if hood.kind == "requests" and (unmet := _unmet_requests(instance, roster)):
+        r, on = rng.choices(unmet, weights=[u.weight for u, _ in unmet])[0]
+        # Half who could trade that day's work with r.employee: for an on-request those who
+        # work the wished shift that day, for an off-request those who could take it over.
+        near = [
+            e
+            for e in range(n)
+            if e != r.employee
+            and (
+                roster[e][r.day] == r.shift
+                if on
+                else roster[e][r.day] != r.shift and r.shift in instance.allowed_shifts(e, r.day)
+            )
+        ]
+        chosen = [r.employee, *rng.sample(near, min(len(near), max(0, k // 2)))]
+        others = [e for e in range(n) if e not in chosen]
+        chosen += rng.sample(others, min(len(others), k - len(chosen)))
+        return {(e, d) for e in chosen for d in range(h)}
+    if hood.kind in ("employees", "cover", "requests"):
         chosen = rng.sample(range(n), min(n, k))
         return {(e, d) for e in chosen for d in range(h)}
     if hood.kind == "days":
@@ -1328,11 +1358,11 @@ def solve_instance(
     ``max_full_model_vars`` cells (the bound is then 0). 2. The other
     ``workers - 1`` threads build a first roster one employee at a time
     (:func:`_first_roster`). 3. Then every thread runs a large-neighbourhood search from the
-    current roster: free a few employees, the employees who could fix a missed cover,
-    everyone over a window of days, half the staff over a window, or the same weekdays of every
-    week; re-optimise the freed employees' rows in a sub-model of their own (the others' cover
-    a constant) with a short single-worker solve; keep any improvement, and when stuck also
-    take equally good rosters (a walk along the plateau) and give sub-solves longer.
+    current roster: free a few employees, the employees who could fix a missed cover or a
+    refused request, everyone over a window of days, half the staff over a window, or the same
+    weekdays of every week; re-optimise the freed employees' rows in a sub-model of their own
+    (the others' cover a constant) with a short single-worker solve; keep any improvement, and
+    when stuck also take equally good rosters (a walk along the plateau) and give sub-solves longer.
     Neighbourhood sizes adapt (grow when a sub-problem is solved to the end without improving,
     shrink when it runs out of time), kinds that gain more per second are picked more, and no
     sub-model holds more than about ``max_sub_vars`` cells. 4. Stop at the time limit, or as
@@ -1351,8 +1381,16 @@ def solve_instance(
     cells_per_employee = h * max(1, len(instance.shifts))
     most_people = max(2, settings.max_sub_vars // cells_per_employee)
     initial = {"employees": min(n, 3), "cover": min(n, 3), "days": min(h, 7), "block": 4}
+    initial["requests"] = min(n, 3)
     initial["weekdays"] = 3
-    high = {"employees": n, "cover": n, "days": h, "block": max(1, h // 2), "weekdays": 7}
+    high = {
+        "employees": n,
+        "cover": n,
+        "requests": n,
+        "days": h,
+        "block": max(1, h // 2),
+        "weekdays": 7,
+    }
     hoods = [_Neighbourhood(kind, initial[kind], 1, high[kind]) for kind in settings.neighbourhoods]
     full_model = n * cells_per_employee <= settings.max_full_model_vars
 
