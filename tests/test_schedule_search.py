@@ -449,6 +449,72 @@ def test_add_moves_keep_every_hard_rule_and_never_raise_the_local_objective() ->
     assert violations[~violations["rule"].str.contains("break|lunch")].empty
 
 
+def test_round_heads_keeps_a_days_total_and_takes_the_largest_remainders() -> None:
+    from planner.schedule.greedy import _round_heads
+
+    # a head spread over three options (PDLP's kind of answer) still makes one shift
+    assert _round_heads([(0.34, 0, 0), (0.33, 1, 0), (0.33, 2, 0)]) == [(0, 0)]
+    # whole heads first, then the largest fractions, up to the rounded total (2.1 -> 2)
+    assert _round_heads([(1.6, 0, 0), (0.5, 1, 1)]) == [(0, 0), (0, 0)]
+    assert _round_heads([(1.2, 0, 0), (0.9, 1, 1), (0.3, 2, 0)]) == [(0, 0), (1, 1)]
+    assert _round_heads([(0.2, 0, 0), (0.2, 1, 0)]) == []
+
+
+def test_lp_start_rounds_the_lp_into_a_legal_rota_priced_as_the_model_prices_it() -> None:
+    """The whole-horizon LP's solution, rounded (:func:`lp_start`), keeps every hard rule
+    (the checker, and CP-SAT accepting it as fixed), hires what the LP hires, and
+    ``state_objective`` prices it as the CP-SAT model does."""
+    from planner.schedule.bound import _solve
+    from planner.schedule.greedy import _assignments, lp_start, state_objective
+
+    scenario = parse_scenario(team_scenario(10, n_backup=1, pool_size=2, days=14, seed=4))
+    requirement = synthetic_requirement(scenario, 1.3, seed=4)
+    data = build_rota_data(scenario, requirement)
+    solved = _solve(data, None, None)
+    assert solved is not None and solved[0].plan is not None
+    plan = solved[0].plan
+    assert plan.shifts and set(plan.classes) >= {first for first, _ in plan.shifts}
+    state = lp_start(data, plan)
+    assert state is not None
+    assignments = _assignments(state)
+    rv, _ = build_stage1(data)
+    status, solver = _start_from(rv, assignments)
+    assert status == cp_model.FEASIBLE
+    assert state_objective(state) == pytest.approx(solver.objective_value / OBJ_SCALE, rel=2e-3)
+    hired = {p for p, days in state.work.items() if days and data.people[p].candidate}
+    wanted = sum(round(plan.hired.get(first, 0.0)) for first in plan.classes)
+    assert len(hired) <= wanted
+    rota, _, _ = _tables(data, assignments, {})
+    violations = check_rota(scenario, rota)
+    assert violations[~violations["rule"].str.contains("break|lunch")].empty
+
+
+def test_greedy_start_takes_over_from_the_lp_plan_when_it_is_cheaper() -> None:
+    """With an LP plan at hand the local search starts again from its rounding and keeps the
+    cheaper rota; the report says which and gives both objectives."""
+    from planner.schedule.bound import _solve
+
+    scenario = parse_scenario(team_scenario(10, n_backup=1, pool_size=2, days=14, seed=4))
+    requirement = synthetic_requirement(scenario, 1.3, seed=4)
+    data = build_rota_data(scenario, requirement)
+    solved = _solve(data, None, None)
+    assert solved is not None
+    plan = solved[0].plan
+    report: dict[str, object] = {}
+    start = greedy_start(data, improve_s=2.0, seed=0, lp_plan=lambda: plan, report=report)
+    assert start is not None
+    assert report["start"] in ("greedy", "LP rounded")
+    kept = min(report["greedy_objective"], report["lp_objective"])
+    assert (report["start"] == "LP rounded") == (
+        report["lp_objective"] < report["greedy_objective"]
+    )
+    rv, _ = build_stage1(data)
+    status, solver = _start_from(rv, start)
+    assert status == cp_model.FEASIBLE
+    # the swaps after the search only lower it
+    assert solver.objective_value / OBJ_SCALE <= kept * 1.002
+
+
 def test_week_pattern_cuts_give_up_quickly_on_many_shift_lengths() -> None:
     """Ten lengths would mean 8**10 weeks to list: no cuts (a weaker but valid bound)."""
     from planner.schedule.bound import week_pattern_cuts

@@ -83,6 +83,22 @@ class LpBound:
     parts: dict[str, float]
     seconds: float
     how: str  # "whole horizon" or "week by week"
+    plan: LpPlan | None = None  # the whole-horizon LP's solution, for the local search's start
+
+
+@dataclasses.dataclass(frozen=True)
+class LpPlan:
+    """The whole-horizon LP's solution as a rota in fractions, to round into a start.
+
+    ``classes`` maps each class's first person to its members (identical to the LP);
+    ``shifts[(first, d)]`` lists ``(heads, option, group)`` the class works on day ``d``, most
+    heads first (between 0 and the class's size); ``hired[first]`` is how many of a candidate
+    class the LP hires.
+    """
+
+    classes: dict[int, list[int]]
+    shifts: dict[tuple[int, int], list[tuple[float, int, int]]]
+    hired: dict[int, float]
 
 
 def _classes(data: RotaData) -> dict[tuple, list[int]]:
@@ -245,7 +261,10 @@ def _solve(
     if solver is None or (joint and not solver.SetSolverSpecificParametersAsString(JOINT_PARAMS)):
         return None  # pragma: no cover - GLOP and PDLP ship with ortools
     local: dict[int, int] = {}
-    parts, constant = _build(data, solver, days, local if joint else None)
+    columns: dict[tuple, pywraplp.Variable] = {}
+    parts, constant = _build(
+        data, solver, days, local if joint else None, columns if joint else None
+    )
     if deadline is not None:
         left = deadline - time.perf_counter()
         if left <= 0:
@@ -266,8 +285,29 @@ def _solve(
     }
     breakdown["under_cover"] = breakdown.get("under_cover", 0.0) + constant / OBJ_SCALE
     how = "whole horizon" if joint else "week by week"
-    found = LpBound((value + constant) / OBJ_SCALE, breakdown, time.perf_counter() - started, how)
+    plan = _plan(data, columns) if joint else None
+    found = LpBound(
+        (value + constant) / OBJ_SCALE, breakdown, time.perf_counter() - started, how, plan
+    )
     return found, lag
+
+
+def _plan(data: RotaData, columns: dict[tuple, pywraplp.Variable]) -> LpPlan:
+    """The solved LP's shifts and hires per class (values below a hundredth of a head dropped:
+    PDLP's first-order solution is fuzzy at that scale)."""
+    shifts: dict[tuple[int, int], list[tuple[float, int, int]]] = defaultdict(list)
+    hired: dict[int, float] = {}
+    for key, var in columns.items():
+        value = var.solution_value()
+        if key[0] == "hired":
+            hired[key[1]] = max(0.0, value)
+        elif value >= 0.01:
+            p0, d, o, g = key
+            shifts[p0, d].append((value, o, g))
+    for options in shifts.values():
+        options.sort(reverse=True)
+    classes = {members[0]: members for members in _classes(data).values()}
+    return LpPlan(classes, dict(shifts), hired)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -456,6 +496,7 @@ def _build(
     solver: pywraplp.Solver,
     days: list[int] | None,
     local: dict[int, int] | None = None,
+    plan_columns: dict[tuple, pywraplp.Variable] | None = None,
 ) -> tuple[dict[str, list[tuple[pywraplp.Variable, float]]], float]:
     """Rows and objective of the LP of ``days`` (a week, or None for the whole horizon).
 
@@ -470,6 +511,10 @@ def _build(
     ``local``, if given, receives ``column index -> day`` for every column that belongs to one
     day (a class's shifts, head counts, under- and over-cover): integer in the 0/1 rota, so
     :func:`_refine_by_day` may solve each day's columns as an integer program.
+
+    ``plan_columns``, if given, receives ``(first person, d, o, g) -> column`` for every
+    class's shift and ``("hired", first person) -> column`` for every candidate class's hire
+    (see :class:`LpPlan`).
     """
     scenario = data.scenario
     weights = scenario.schedule.weights
@@ -531,6 +576,8 @@ def _build(
             hire = _weight(person.hire_cost * factor * data.hire_cost_share) * share
             cost(hired, hire, "hire_cost")
             scale = hired
+            if plan_columns is not None:
+                plan_columns["hired", p0] = hired
         # shifts[d][o] -> the class's variables of option o on day d (one per skill group)
         shifts: dict[int, dict[int, list[pywraplp.Variable]]] = {}
         requested = {
@@ -551,6 +598,8 @@ def _build(
                     x = solver.NumVar(0.0, m, "")
                     if local is not None:
                         local[x.index()] = d
+                    if plan_columns is not None:
+                        plan_columns[p0, d, o, g] = x
                     cost(x, _weight(opt.paid_min * person.cost_per_min * factor), "labour_cost")
                     cost(x, requested[d], "time_off_request")
                     if member.preferred_shifts and opt.name not in member.preferred_shifts:
