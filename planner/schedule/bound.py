@@ -195,6 +195,7 @@ def lp_bound_parts(
     deadline: float | None = None,
     joint: bool = True,
     on_bound: Callable[[LpBound], None] | None = None,
+    on_built: Callable[[], None] | None = None,
 ) -> LpBound | None:
     """The LP bound proved before ``deadline`` with its breakdown per term, or None.
 
@@ -206,12 +207,14 @@ def lp_bound_parts(
     (:func:`_refine_by_day`; +2.1% on the sample). If it proves nothing, the week-by-week LP
     (each week alone, GLOP, about a second a week on the sample), a valid bound on its own
     (see :func:`_build`). ``on_bound`` is called with each bound as soon as it is proved, so
-    progress reports need not wait for the caller to collect it.
+    progress reports need not wait for the caller to collect it. ``on_built`` is called once
+    the whole-horizon LP is built (or is not tried): building it is Python, which the caller's
+    own Python work slows down, and solving it is not.
     """
     started = time.perf_counter()
     if joint and len(data.weeks) > 1:
         share = None if deadline is None else started + JOINT_SHARE * (deadline - started)
-        solved = _solve(data, None, share)
+        solved = _solve(data, None, share, on_built)
         if solved is not None:
             found, lag = solved
             found = dataclasses.replace(found, seconds=time.perf_counter() - started)
@@ -231,6 +234,8 @@ def lp_bound_parts(
                 if on_bound is not None:
                     on_bound(best)
             return best
+    if on_built is not None:
+        on_built()
     total = 0.0
     parts: dict[str, float] = defaultdict(float)
     for week in data.weeks:
@@ -250,7 +255,10 @@ def lp_bound_parts(
 
 
 def _solve(
-    data: RotaData, days: list[int] | None, deadline: float | None
+    data: RotaData,
+    days: list[int] | None,
+    deadline: float | None,
+    on_built: Callable[[], None] | None = None,
 ) -> tuple[LpBound, _Lagrangian | None] | None:
     """Build and solve the LP of ``days`` (a week, by GLOP), or of the whole horizon (None, by
     PDLP, valued by its duals' Lagrangian, which is returned too for the day refinement);
@@ -265,6 +273,8 @@ def _solve(
     parts, constant = _build(
         data, solver, days, local if joint else None, columns if joint else None
     )
+    if on_built is not None:
+        on_built()
     if deadline is not None:
         left = deadline - time.perf_counter()
         if left <= 0:

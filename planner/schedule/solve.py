@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -245,6 +246,9 @@ MODEL_S_PER_CELL = 0.001
 #: Seconds of stage 2's greedy break placement per shift (measured: 0.9 ms quiet on 200
 #: people, 8,592 shifts; ~1.5 ms on the sample, whose 8 stuck days each take a CP-SAT solve).
 BREAKS_S_PER_SHIFT = 0.0015
+
+#: Longest the greedy waits for the bound's LP to be built, as a share of the time limit.
+LP_BUILD_WAIT_SHARE = 0.15
 
 #: Seconds kept at the end of ``build_rota`` for the result tables and summary (at least).
 TABLES_RESERVE_S = 3.0
@@ -1009,11 +1013,19 @@ def build_rota(
         if not lp_proved or found.value > lp_proved[0].value:
             lp_proved[:] = [found]
 
+    lp_built = threading.Event()
     lp_future = (
-        pool.submit(lp_bound_parts, data, deadline=lp_deadline, on_bound=publish)
+        pool.submit(
+            lp_bound_parts, data, deadline=lp_deadline, on_bound=publish, on_built=lp_built.set
+        )
         if pool is not None
         else None
     )
+    if lp_future is not None and settings.search == "lns":
+        # Let the LP's Python build have the interpreter to itself (a few seconds; the greedy
+        # alongside slowed it by 3-9 s on the sample): the local search restarts from the
+        # LP's solution anyway, so every second sooner it lands is a second more for that.
+        lp_built.wait(timeout=LP_BUILD_WAIT_SHARE * total)
     # A coverage-aware greedy start (every hard rule), then our LNS on the whole horizon.
     # Measured on the sample: the greedy alone 769k, + 10 s of its local search 669k, + 25 s
     # 662k; 30 s of CP-SAT LNS from the greedy alone only reached 755k, and after the local
