@@ -1150,6 +1150,10 @@ def build_rota(
             source = f"LP relaxation ({found.how})"
             # what the LP optimum spends per soft goal: where the rota could still gain
             summary["bound_parts"] = {k: round(v, 2) for k, v in sorted(found.parts.items())}
+    if shown and lower > shown[-1][2] + 1e-6:
+        # The bound kept rising after the search's last improvement: report where it ended,
+        # or the last progress line shows a wider gap than the summary (5.5% against 4.8%).
+        progress(round(time.perf_counter() - started, 2), shown[-1][1], lower)
     if lower > summary["best_bound"]:  # a valid bound the solver had not proved in its time
         summary["best_bound"] = round(lower, 2)
         summary["gap"] = _gap(stage1.objective, lower)
