@@ -540,21 +540,17 @@ def greedy_start(
         ready = None if lp_plan is None else (lambda: lp_plan() is not None)
         improve(state, seconds=search_until - started, seed=seed, stop=ready)
         plan = None if lp_plan is None else lp_plan()
-        if report is not None:
-            report["start"] = "greedy"
+        report = {} if report is None else report
+        report["start"] = "greedy"
         if plan is not None and time.perf_counter() < search_until:
             rounded = lp_start(data, plan)
             if rounded is not None:
-                if report is not None:
-                    report["lp_plan_at_s"] = round(time.perf_counter() - started, 1)
+                report["lp_plan_at_s"] = round(time.perf_counter() - started, 1)
                 improve(rounded, seconds=search_until - time.perf_counter(), seed=seed)
                 mine, theirs = state_objective(state), state_objective(rounded)
-                if report is not None:
-                    report |= {"greedy_objective": round(mine), "lp_objective": round(theirs)}
+                report |= {"greedy_objective": round(mine), "lp_objective": round(theirs)}
                 if theirs < mine:
-                    state = rounded
-                    if report is not None:
-                        report["start"] = "LP rounded"
+                    state, report["start"] = rounded, "LP rounded"
         # Moves may have freed room for shifts that pay (hired candidates included).
         on_rota = [
             p for p, person in enumerate(data.people) if not person.candidate or state.work[p]
@@ -578,7 +574,7 @@ def lp_start(data: RotaData, plan: LpPlan) -> _State | None:
     state = _State(data)
     on_rota = []
     for first, members in plan.classes.items():
-        if data.people[first].candidate:
+        if data.people[first].candidate and first not in data.hired_before:  # as the LP has it
             members = members[: round(plan.hired.get(first, 0.0))]
         on_rota += members
     chosen = set(on_rota)
