@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -135,6 +136,7 @@ class Browser:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,  # its own process group: close() ends its helpers too
         )
         self._stack = contextlib.ExitStack()
         try:
@@ -260,12 +262,23 @@ class Browser:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self._stack.close()
-        self.proc.terminate()
+        # Chromium's helpers (renderer, GPU, crashpad) can still be writing to the profile
+        # when the main process has exited (CI once failed removing it: "Directory not
+        # empty: 'Default'"): end the whole process group, then retry the removal briefly.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
         try:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
+        for _ in range(20):
+            try:
+                self.profile.cleanup()
+                return
+            except OSError:
+                time.sleep(0.25)
         self.profile.cleanup()
 
 
