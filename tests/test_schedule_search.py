@@ -393,11 +393,11 @@ def test_week_pattern_cuts_hold_for_every_integer_week_and_cut_off_fractional_on
 def test_add_moves_keep_every_hard_rule_and_never_raise_the_local_objective() -> None:
     """``_try_add`` (a shift on a free day, shortening one of the week's shifts if the
     maximum needs it) on a rota at the contract minimums of a short-staffed team."""
-    import numpy as np
+    import random
 
     from planner.schedule.greedy import (
         _assignments,
-        _cover_pricer,
+        _cover_weights,
         _local_cost,
         _objective_part,
         _repair,
@@ -421,15 +421,15 @@ def test_add_moves_keep_every_hard_rule_and_never_raise_the_local_objective() ->
             for d, (o, _) in days.items()
         )
 
-    rng = np.random.default_rng(0)
-    cover_cost = _cover_pricer(state)
+    rng = random.Random(0)
+    w_under, w_over = _cover_weights(state)
     kept = shortened = 0
     value = local_objective()
     for _ in range(3000):
-        p = int(rng.choice([p for p, days in state.work.items() if days]))
-        d = int(rng.choice(list(state.work[p])))
+        p = rng.choice([p for p, days in state.work.items() if days])
+        d = rng.choice(list(state.work[p]))
         before = {e: state.work[p].get(e) for e in data.weeks[state.week_of[d]]}
-        outcome = _try_add(state, p, d, rng, cover_cost)
+        outcome = _try_add(state, p, d, rng, w_under, w_over)
         after = {e: state.work[p].get(e) for e in before}
         new_value = local_objective()
         assert new_value <= value + 1e-6
@@ -447,6 +447,42 @@ def test_add_moves_keep_every_hard_rule_and_never_raise_the_local_objective() ->
     rota, _, _ = _tables(data, assignments, {})
     violations = check_rota(scenario, rota)
     assert violations[~violations["rule"].str.contains("break|lunch")].empty
+
+
+def test_add_and_remove_return_exactly_the_change_in_the_cover_tallies() -> None:
+    """A move is priced by what ``_State.add`` and ``_State.remove`` return: checked against
+    the tallies summed afresh over thousands of random steps (ramp-up, several skill groups,
+    over- and under-cover)."""
+    import random
+
+    from planner.schedule.greedy import _legal_ignoring_min, _State
+
+    scenario = parse_scenario(team_scenario(10, n_backup=1, pool_size=1, days=14, seed=4))
+    data = build_rota_data(scenario, synthetic_requirement(scenario, 1.3, seed=4))
+    state = _State(data)
+    rng = random.Random(1)
+    steps = {"add": 0, "remove": 0}
+    over_seen = False
+    for _ in range(4000):
+        p = rng.randrange(len(data.people))
+        person = data.people[p]
+        under, over = int(state.rem.sum()), int(state.over.sum())
+        if state.work[p] and rng.random() < 0.4:
+            changed = state.remove(p, rng.choice(list(state.work[p])))
+            steps["remove"] += 1
+        else:
+            free = [d for d in person.options if d not in state.work[p]]
+            if not free:
+                continue
+            d = rng.choice(free)
+            o, g = rng.choice(person.options[d]), rng.choice(person.groups)
+            if not _legal_ignoring_min(state, p, d, o, g):
+                continue
+            changed = state.add(p, d, o, g)
+            steps["add"] += 1
+        assert changed == (int(state.rem.sum()) - under, int(state.over.sum()) - over)
+        over_seen = over_seen or changed[1] != 0
+    assert min(steps.values()) > 500 and over_seen
 
 
 def test_round_heads_keeps_a_days_total_and_takes_the_largest_remainders() -> None:
