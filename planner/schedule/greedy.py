@@ -158,6 +158,14 @@ class _State:
             self.int_total[key] = int(cov_int.sum())
         return found
 
+    def cover_total(self, p: int, d: int, o: int) -> int:
+        """Total integer coverage of ``p`` working option ``o`` on day ``d`` (:meth:`cover_of`
+        summed, cached with it)."""
+        key = (d, o, self.data.people[p].productivity.get(d, 1.0))
+        if key not in self.int_total:
+            self.cover_of(p, d, o)
+        return self.int_total[key]
+
     def copy(self) -> _State:
         """An independent copy (to try a candidate and revert)."""
         new = object.__new__(_State)
@@ -317,7 +325,7 @@ class _State:
         self.over[g, idx] = over - back_over
         self.rem[g, idx] += c - back_over
         given_back = int(back_over.sum())
-        total = self.int_total[d, o, self.data.people[p].productivity.get(d, 1.0)]
+        total = self.cover_total(p, d, o)
         paid = self.data.options[d][o].paid_min
         self.minutes[p, self.week_of[d]] -= paid
         self.days_worked[p, self.week_of[d]] -= 1
@@ -331,8 +339,7 @@ class _State:
         """(under-cover saved, over-cover added) by the shift, ×COVER_SCALE head-intervals."""
         idx, c = self.cover_of(p, d, o)
         saved = int(np.minimum(c, self.rem[g, idx]).sum())
-        total = self.int_total[d, o, self.data.people[p].productivity.get(d, 1.0)]
-        return saved, total - saved
+        return saved, self.cover_total(p, d, o) - saved
 
     def add(self, p: int, d: int, o: int, g: int) -> tuple[int, int]:
         """Commit the shift; returns the change in (under-cover, over-cover) as :meth:`remove`."""
@@ -342,7 +349,7 @@ class _State:
         self.rem[g, idx] = rem - saved
         self.over[g, idx] += c - saved
         met = int(saved.sum())
-        total = self.int_total[d, o, self.data.people[p].productivity.get(d, 1.0)]
+        total = self.cover_total(p, d, o)
         paid = self.data.options[d][o].paid_min
         self.work[p][d] = (o, g)
         self.minutes[p, self.week_of[d]] += paid
@@ -354,19 +361,12 @@ class _State:
         return -met, total - met
 
     def priced_remove(self, p: int, d: int) -> tuple[int, int]:
-        """What :meth:`remove` would return, without removing."""
+        """What :meth:`remove` would return, without removing (:meth:`gain` is the same for
+        :meth:`add`, signs aside)."""
         o, g = self.work[p][d]
         idx, c = self.cover_of(p, d, o)
         given_back = int(np.minimum(self.over[g, idx], c).sum())
-        return self.int_total[d, o, self.data.people[p].productivity.get(d, 1.0)] - given_back, (
-            -given_back
-        )
-
-    def priced_add(self, p: int, d: int, o: int, g: int) -> tuple[int, int]:
-        """What :meth:`add` would return, without adding."""
-        idx, c = self.cover_of(p, d, o)
-        met = int(np.minimum(self.rem[g, idx], c).sum())
-        return -met, self.int_total[d, o, self.data.people[p].productivity.get(d, 1.0)] - met
+        return self.cover_total(p, d, o) - given_back, -given_back
 
 
 def _banned(data: RotaData) -> set[tuple[str, str]]:
@@ -528,8 +528,9 @@ def greedy_start(
     """A legal, coverage-aware stage-1 rota (day -> (person, option, group)), or None.
 
     Hired candidates are those who appear in the answer. ``improve_s`` seconds of
-    :func:`improve` (local search), the last :data:`SWAP_SHARE` of them :func:`swap_shifts`,
-    follow the greedy; ``improve_until`` (a
+    :func:`improve` (local search), then, once it converges or for the last
+    :data:`SWAP_SHARE` of them, rounds of :func:`swap_shifts` and :func:`improve` in turn
+    (:func:`_alternate`), follow the greedy; ``improve_until`` (a
     ``time.perf_counter()`` instant) instead runs it until then, whatever the greedy took.
 
     ``lp_plan`` returns the bound's LP solution once there is one (the bound runs in another
@@ -721,11 +722,11 @@ def improve(
     every 200 moves) is true; returns (tried, kept).
 
     Nearly every move is turned down on its price, so a move is priced before anything
-    changes (:meth:`_State.priced_remove`, :meth:`_State.priced_add`: cover, labour, requests)
-    and only one that pays is made and checked against the hard rules. The random draws are
+    changes (:meth:`_State.priced_remove`, :meth:`_State.gain`: cover, labour, requests) and
+    only one that pays is made and checked against the hard rules. The random draws are
     Python's, not numpy's. Summing the touched tallies before and after each move, making and
-    unmaking every move, and numpy's per-call overhead on single draws made it ~3× slower
-    (~8,000 moves a second on the real sample, against ~25,000).
+    unmaking every move, and numpy's per-call overhead on single draws made it ~5× slower
+    (~8,000 moves a second on the real sample, against ~40,000).
     """
     data = state.data
     rng = random.Random(seed)
@@ -799,7 +800,8 @@ def improve(
                 state.add(p, d, o, g)
             else:
                 under, over = state.priced_remove(p, d)
-                more_under, more_over = state.priced_add(p, d2, o2, g2) if d2 >= 0 else (0, 0)
+                saved, more_over = state.gain(p, d2, o2, g2) if d2 >= 0 else (0, 0)
+                more_under = -saved
             after = w_under * (under + more_under) + w_over * (over + more_over)
             after += _local_cost(state, p, d2, o2) if d2 >= 0 else 0.0
             if after >= before - 1e-9:
