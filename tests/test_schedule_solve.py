@@ -222,6 +222,20 @@ def test_fast_mode_is_quick_and_valid() -> None:
     assert check_rota(scenario, result.rota).empty
 
 
+def test_a_requirement_outside_the_horizon_is_one_clear_error(tmp_path) -> None:
+    """A tired user's requirement for the wrong dates (e.g. 05/11 read as 11 May) or with only
+    its header: one line naming the horizon, not a traceback from the solver."""
+    from planner.errors import DataError
+
+    scenario = parse_scenario(tiny_scenario(3))
+    requirement = flat_requirement(scenario, 1.0)
+    wrong = requirement.assign(ds=requirement["ds"] - pd.Timedelta(days=200))
+    with pytest.raises(DataError, match=r"runs .* to .*, none of it inside the scenario's horizon"):
+        build_rota(scenario, wrong, time_limit_s=2)
+    with pytest.raises(DataError, match="has no rows inside the scenario's horizon"):
+        build_rota(scenario, requirement.iloc[:0], time_limit_s=2)
+
+
 def test_schedule_command_writes_every_table(tmp_path) -> None:
     data = tiny_scenario(3)
     scenario = parse_scenario(data)

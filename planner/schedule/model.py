@@ -354,8 +354,15 @@ def _requirement_grid(scenario: Scenario, requirement: pd.DataFrame) -> tuple[pd
             "is not a number >= 0"
         )
     req["staff_needed"] = need.astype(float)
-    dates = req["ds"].map(lambda t: t.date())
+    dates = pd.Series([t.date() for t in req["ds"]], index=req.index, dtype=object)
     inside = (dates >= scenario.horizon.start) & (dates <= scenario.horizon.end)
+    if not inside.any():
+        span = f"runs {min(dates)} to {max(dates)}, none of it" if len(dates) else "has no rows"
+        raise DataError(
+            f"requirement: {span} inside the scenario's horizon {scenario.horizon.start} to "
+            f"{scenario.horizon.end}; build it for the horizon's dates (ds as ISO 8601, "
+            "e.g. 2026-11-27T09:30:00-05:00, so days and months cannot swap)"
+        )
     dropped = int((~inside).sum())
     req = req[inside.to_numpy()]
     if req.duplicated(["queue", "ds"]).any():
@@ -422,7 +429,8 @@ def build_rota_data(
         hire_candidates: add the hiring pool as optional seasonal people.
 
     Raises:
-        DataError: the requirement lacks a column, names an unknown queue, or has a bad value.
+        DataError: the requirement lacks a column, names an unknown queue, has a bad value, or
+            has no row inside the horizon.
     """
     tz = scenario.site.timezone
     interval_min = scenario.site.interval_minutes
