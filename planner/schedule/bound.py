@@ -556,14 +556,19 @@ def _build(
             parts[term].append((var, coef))
 
     def at_most(terms: list[pywraplp.Variable], scale: pywraplp.Variable | float, cap: float):
-        """Σ terms <= cap × scale (a row)."""
+        """Σ terms <= cap × scale (a row).
+
+        Each term is set, not added to: reading the coefficient back first was a fifth of the
+        build (370,000 calls on the sample). No caller lists a column twice, and one listed
+        twice would keep coefficient 1, a weaker row that stays valid (columns are >= 0).
+        """
         if isinstance(scale, float):
             ct = solver.Constraint(-inf, cap * scale)
         else:
             ct = solver.Constraint(-inf, 0.0)
             ct.SetCoefficient(scale, -cap)
         for v in terms:
-            ct.SetCoefficient(v, ct.GetCoefficient(v) + 1.0)
+            ct.SetCoefficient(v, 1.0)
         return ct
 
     heads: dict[tuple[int, int, int, float], list[pywraplp.Variable]] = defaultdict(list)

@@ -253,6 +253,11 @@ LP_BUILD_WAIT_SHARE = 0.15
 #: Seconds kept at the end of ``build_rota`` for the result tables and summary (at least).
 TABLES_RESERVE_S = 3.0
 
+#: Seconds before the time limit at which the bound's thread stops, and the most the caller
+#: then waits for it to hand its bound over (its last day's solve may overrun a little).
+LP_TAIL_S = 1.0
+LP_WAIT_S = 0.5
+
 #: Seconds the result tables take per shift (measured), to scale that reserve for large teams.
 TABLES_S_PER_SHIFT = 0.0006
 
@@ -992,7 +997,10 @@ def build_rota(
     # Python build. It may run into stage 2, which keeps to its own deadline. Fast mode (the
     # hiring search) keeps the analytic bound.
     pool = None if fast else ThreadPoolExecutor(max_workers=1)
-    lp_deadline = started + total - reserve
+    # The bound's thread runs beside stage 2 and the tables too, so it may use all but the
+    # last moments (its day-by-day refinement still gains ~400 a second at the end on the
+    # sample; stopping it when the tables start left ~2 s of the minute unused).
+    lp_deadline = started + total - LP_TAIL_S
     # Progress lines show the best bound proved so far: the LP's once it lands (the search
     # itself only knows the analytic one).
     lp_proved: list[LpBound] = []  # the best LP bound proved so far, once there is one
@@ -1139,7 +1147,8 @@ def build_rota(
         # (the whole-horizon LP is then dropped and the week-by-week one kept).
         found: LpBound | None
         try:
-            found = lp_future.result(timeout=max(0.0, lp_deadline + 1.0 - time.perf_counter()))
+            wait = max(0.0, lp_deadline + LP_WAIT_S - time.perf_counter())
+            found = lp_future.result(timeout=wait)
         except FuturesTimeout:
             # the whole-horizon LP is still running: keep the bound proved before it
             found = lp_proved[0] if lp_proved else None
