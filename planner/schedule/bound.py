@@ -53,6 +53,8 @@ whole horizon, PDLP duals' Lagrangian (1e-4)            588,561   10-15 s
   + integer heads day by day (quiet machine)            600,318   to the deadline
 whole horizon + whole-shift week cuts (quiet machine)    594,071   8 s
   + integer heads day by day (quiet machine)            606,600   to the deadline
+the same, GLOP presolve + PDLP at 7e-5 (slower machine)  593,940   7.7 s
+  + integer heads day by day (slower machine)          ~603,500   to the deadline
 =====================================================  ========  =======
 """
 
