@@ -849,7 +849,7 @@ def week_pattern_cuts(
     )
     normal = np.rint(normal).astype(np.int64)
     # Distinct normals in lowest terms, found with whole-array operations: the subsets run to
-    # ~70,000 on a 36-48 h week of three shift lengths, and a Python pass over them took half a
+    # ~70,000 on a 20-48 h week of three shift lengths, and a Python pass over them took half a
     # second of the LP's build, before the LP could start.
     normal = normal[normal.any(axis=1)]
     normal = np.unique(normal // np.gcd.reduce(np.abs(normal), axis=1)[:, None], axis=0)
