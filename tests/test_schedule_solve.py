@@ -222,7 +222,7 @@ def test_fast_mode_is_quick_and_valid() -> None:
     assert check_rota(scenario, result.rota).empty
 
 
-def test_a_requirement_outside_the_horizon_is_one_clear_error(tmp_path) -> None:
+def test_a_requirement_outside_the_horizon_is_one_clear_error() -> None:
     """A tired user's requirement for the wrong dates (e.g. 05/11 read as 11 May) or with only
     its header: one line naming the horizon, not a traceback from the solver."""
     from planner.errors import DataError

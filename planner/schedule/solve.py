@@ -1038,7 +1038,7 @@ def build_rota(
     # Measured on the sample: the greedy alone 769k, + 10 s of its local search 669k, + 25 s
     # 662k; 30 s of CP-SAT LNS from the greedy alone only reached 755k, and after the local
     # search it made 1-13 moves worth 300-900 in 12-20 s (quiet / loaded machine). So the
-    # local search (its last 20% swapping shifts between people) runs until only the CP-SAT
+    # local search (its last 20% in rounds of shift swaps and moves) runs until only the CP-SAT
     # model's build and pricing time is left (~4 s on the sample, ~13 s for 200 people; quiet
     # machine, real sample: 662.3k / 662.7k when it stopped at 75% of stage 1, 660.4k at the
     # old 2 ms a person-day, 648.7k with swaps and 1 ms). The CP-SAT model prices the rota's
