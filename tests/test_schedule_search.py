@@ -320,14 +320,44 @@ def test_lp_bounds_never_exceed_the_proven_optimum_of_a_tiny_instance() -> None:
     # integer heads day by day beat the exact whole-horizon LP (GLOP's simplex optimum)
     from ortools.linear_solver import pywraplp
 
-    from planner.schedule.bound import _build
+    from planner.schedule.bound import _build, _LpBuilder
 
-    solver = pywraplp.Solver.CreateSolver("GLOP")
-    _, constant = _build(data, solver, None)
-    assert solver.Solve() == pywraplp.Solver.OPTIMAL
+    lp = _LpBuilder()
+    _, constant = _build(data, lp, None)
+    solver = lp.solver("GLOP")
+    assert solver is not None and solver.Solve() == pywraplp.Solver.OPTIMAL
     exact = (solver.Objective().Value() + constant) / OBJ_SCALE
     assert weekly.value <= exact < joint.value - 50.0
     assert joint.parts["integrality (by day)"] > 50.0
+
+
+def test_lp_builder_loads_the_lp_it_was_given() -> None:
+    """The bound's LP is built as lists and loaded in one proto: a small LP solved by hand,
+    and the builder's arrays equal to those read back from the loaded solver."""
+    import math
+
+    import numpy as np
+    from ortools.linear_solver import pywraplp
+
+    from planner.schedule.bound import _arrays_of, _LpBuilder
+
+    # min 2a + 3b + c  s.t.  a + b >= 1.5,  b - c <= 0.25,  a + b + c = 2 (set late),
+    # a, b, c in [0, 1]: optimum a = 1, b = 0.5, c = 0.5 -> 4.0
+    lp = _LpBuilder()
+    a, b, c = lp.column(1.0), lp.column(1.0), lp.column(1.0)
+    lp.cost[a], lp.cost[b], lp.cost[c] = 2.0, 3.0, 1.0
+    lp.row(1.5, math.inf, {a: 1.0, b: 1.0})
+    lp.row(-math.inf, 0.25, {b: 1.0, c: -1.0})
+    total = lp.row(0.0, math.inf)
+    lp.rows[total].update({a: 1.0, b: 1.0, c: 1.0})
+    lp.row_upper[total] = lp.row_lower[total] = 2.0
+    solver = lp.solver("GLOP")
+    assert solver is not None and solver.Solve() == pywraplp.Solver.OPTIMAL
+    assert solver.Objective().Value() == pytest.approx(4.0)
+    assert [v.solution_value() for v in solver.variables()] == pytest.approx([1.0, 0.5, 0.5])
+    mine, loaded = lp.arrays(), _arrays_of(solver)
+    for field in ("cost", "col_upper", "lower", "upper", "row", "col", "coef"):
+        assert np.array_equal(getattr(mine, field), getattr(loaded, field)), field
 
 
 def test_lagrangian_value_of_any_duals_stays_below_the_lp_optimum() -> None:
@@ -336,13 +366,14 @@ def test_lagrangian_value_of_any_duals_stays_below_the_lp_optimum() -> None:
     import numpy as np
     from ortools.linear_solver import pywraplp
 
-    from planner.schedule.bound import _build, lagrangian_value
+    from planner.schedule.bound import _build, _LpBuilder, lagrangian_value
 
     scenario, requirement = _bound_instance()
     data = build_rota_data(scenario, requirement)
-    solver = pywraplp.Solver.CreateSolver("GLOP")
-    _build(data, solver, None)
-    assert solver.Solve() == pywraplp.Solver.OPTIMAL
+    lp = _LpBuilder()
+    _build(data, lp, None)
+    solver = lp.solver("GLOP")
+    assert solver is not None and solver.Solve() == pywraplp.Solver.OPTIMAL
     optimum = solver.Objective().Value()
     exact = np.array([ct.dual_value() for ct in solver.constraints()])
     assert optimum - 1e-3 * abs(optimum) <= lagrangian_value(solver, exact) <= optimum
