@@ -55,7 +55,11 @@ whole horizon + whole-shift week cuts (quiet machine)    594,071   8 s
   + integer heads day by day (quiet machine)            606,600   to the deadline
 the same, GLOP presolve + PDLP at 7e-5 (slower machine)  593,940   7.7 s
   + integer heads day by day (slower machine)          ~603,500   to the deadline
+the same, built as lists (:class:`_LpBuilder`; alone)   593,940   8.1 s
 =====================================================  ========  =======
+
+The last row's time is build, solve and valuation together, offline: 10.2 s before
+(the build alone 1.2 s instead of 2.6 s).
 """
 
 from __future__ import annotations
