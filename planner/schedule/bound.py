@@ -414,13 +414,12 @@ def _arrays_of(solver: pywraplp.Solver) -> _LpArrays:
     """``solver``'s LP as arrays (every column must lie in ``[0, finite]``)."""
     proto = linear_solver_pb2.MPModelProto()
     solver.ExportModelToProto(proto)
-    col_upper = np.array([v.upper_bound for v in proto.variable])
-    if not np.all(np.isfinite(col_upper)) or any(v.lower_bound != 0 for v in proto.variable):
+    if any(v.lower_bound != 0 for v in proto.variable):
         raise ValueError("every column of the bound LP must lie in [0, finite]")
     sizes = [len(c.var_index) for c in proto.constraint]
     return _LpArrays(
         cost=np.array([v.objective_coefficient for v in proto.variable]),
-        col_upper=col_upper,
+        col_upper=np.array([v.upper_bound for v in proto.variable]),
         lower=np.array([c.lower_bound for c in proto.constraint]),
         upper=np.array([c.upper_bound for c in proto.constraint]),
         row=np.repeat(np.arange(len(sizes)), sizes),
@@ -430,22 +429,13 @@ def _arrays_of(solver: pywraplp.Solver) -> _LpArrays:
 
 
 @dataclasses.dataclass(frozen=True)
-class _Lagrangian:
-    """An LP as arrays, with sign-corrected duals: what the Lagrangian values need.
-
-    Rows are ``lower <= A x <= upper`` (``A`` in coordinate form: ``row``, ``col``, ``coef``),
-    columns ``0 <= x <= col_upper`` with costs ``cost`` (objective units). ``day_of[j]`` is the
-    day of a day-local column (-1 for the others: hires, fairness), ``row_day[r]`` that of a
-    row whose columns all belong to one day (-1: a linking row).
+class _Lagrangian(_LpArrays):
+    """An LP as arrays (costs in objective units), with sign-corrected duals: what the
+    Lagrangian values need. ``day_of[j]`` is the day of a day-local column (-1 for the
+    others: hires, fairness), ``row_day[r]`` that of a row whose columns all belong to one
+    day (-1: a linking row).
     """
 
-    cost: np.ndarray
-    col_upper: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-    row: np.ndarray
-    col: np.ndarray
-    coef: np.ndarray
     duals: np.ndarray
     day_of: np.ndarray
     row_day: np.ndarray
@@ -460,6 +450,8 @@ def _lagrangian(lp: _LpArrays, duals: np.ndarray, local: dict[int, int]) -> _Lag
     """
     cost, col_upper, lower, upper = lp.cost, lp.col_upper, lp.lower, lp.upper
     row, col, coef = lp.row, lp.col, lp.coef
+    if not np.all(np.isfinite(col_upper)):
+        raise ValueError("every column of the bound LP must lie in [0, finite]")
     n_rows = len(lower)
     y = np.asarray(duals, dtype=float).copy()
     y[~np.isfinite(y)] = 0.0
