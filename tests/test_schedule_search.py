@@ -337,9 +337,9 @@ def test_lp_builder_loads_the_lp_it_was_given() -> None:
     import math
 
     import numpy as np
-    from ortools.linear_solver import pywraplp
+    from ortools.linear_solver import linear_solver_pb2, pywraplp
 
-    from planner.schedule.bound import _arrays_of, _LpBuilder
+    from planner.schedule.bound import _LpBuilder
 
     # min 2a + 3b + c  s.t.  a + b >= 1.5,  b - c <= 0.25,  a + b + c = 2 (set late),
     # a, b, c in [0, 1]: optimum a = 1, b = 0.5, c = 0.5 -> 4.0
@@ -355,9 +355,21 @@ def test_lp_builder_loads_the_lp_it_was_given() -> None:
     assert solver is not None and solver.Solve() == pywraplp.Solver.OPTIMAL
     assert solver.Objective().Value() == pytest.approx(4.0)
     assert [v.solution_value() for v in solver.variables()] == pytest.approx([1.0, 0.5, 0.5])
-    mine, loaded = lp.arrays(), _arrays_of(solver)
-    for field in ("cost", "col_upper", "lower", "upper", "row", "col", "coef"):
-        assert np.array_equal(getattr(mine, field), getattr(loaded, field)), field
+    proto = linear_solver_pb2.MPModelProto()
+    solver.ExportModelToProto(proto)
+    mine = lp.arrays()
+    assert [v.lower_bound for v in proto.variable] == [0.0] * 3
+    loaded = {
+        "cost": [v.objective_coefficient for v in proto.variable],
+        "col_upper": [v.upper_bound for v in proto.variable],
+        "lower": [ct.lower_bound for ct in proto.constraint],
+        "upper": [ct.upper_bound for ct in proto.constraint],
+        "row": [r for r, ct in enumerate(proto.constraint) for _ in ct.var_index],
+        "col": [j for ct in proto.constraint for j in ct.var_index],
+        "coef": [x for ct in proto.constraint for x in ct.coefficient],
+    }
+    for field, values in loaded.items():
+        assert np.array_equal(getattr(mine, field), np.array(values)), field
 
 
 def test_lagrangian_value_of_any_duals_stays_below_the_lp_optimum() -> None:
@@ -376,11 +388,12 @@ def test_lagrangian_value_of_any_duals_stays_below_the_lp_optimum() -> None:
     assert solver is not None and solver.Solve() == pywraplp.Solver.OPTIMAL
     optimum = solver.Objective().Value()
     exact = np.array([ct.dual_value() for ct in solver.constraints()])
-    assert optimum - 1e-3 * abs(optimum) <= lagrangian_value(solver, exact) <= optimum
+    arrays = lp.arrays()
+    assert optimum - 1e-3 * abs(optimum) <= lagrangian_value(arrays, exact) <= optimum
     rng = np.random.default_rng(0)
     for _ in range(20):
         noisy = exact * rng.uniform(0.0, 2.0, len(exact)) + rng.normal(0, 50, len(exact))
-        assert lagrangian_value(solver, noisy) <= optimum
+        assert lagrangian_value(arrays, noisy) <= optimum
 
 
 def test_week_pattern_cuts_hold_for_every_integer_week_and_cut_off_fractional_ones() -> None:

@@ -410,24 +410,6 @@ class _LpArrays:
     coef: np.ndarray
 
 
-def _arrays_of(solver: pywraplp.Solver) -> _LpArrays:
-    """``solver``'s LP as arrays (every column must lie in ``[0, finite]``)."""
-    proto = linear_solver_pb2.MPModelProto()
-    solver.ExportModelToProto(proto)
-    if any(v.lower_bound != 0 for v in proto.variable):
-        raise ValueError("every column of the bound LP must lie in [0, finite]")
-    sizes = [len(c.var_index) for c in proto.constraint]
-    return _LpArrays(
-        cost=np.array([v.objective_coefficient for v in proto.variable]),
-        col_upper=np.array([v.upper_bound for v in proto.variable]),
-        lower=np.array([c.lower_bound for c in proto.constraint]),
-        upper=np.array([c.upper_bound for c in proto.constraint]),
-        row=np.repeat(np.arange(len(sizes)), sizes),
-        col=np.fromiter((j for c in proto.constraint for j in c.var_index), dtype=np.int64),
-        coef=np.fromiter((a for c in proto.constraint for a in c.coefficient), dtype=float),
-    )
-
-
 @dataclasses.dataclass(frozen=True)
 class _Lagrangian(_LpArrays):
     """An LP as arrays (costs in objective units), with sign-corrected duals: what the
@@ -489,8 +471,8 @@ def _lagrangian_sum(lag: _Lagrangian, y: np.ndarray) -> float:
     return value - 1e-9 * abs(value) - 1.0
 
 
-def lagrangian_value(solver: pywraplp.Solver, duals: np.ndarray) -> float:
-    """A lower bound on the minimum of ``solver``'s LP from any row multipliers ``duals``.
+def lagrangian_value(lp: _LpArrays, duals: np.ndarray) -> float:
+    """A lower bound on the minimum of the LP ``lp`` from any row multipliers ``duals``.
 
     Weak duality: for a minimisation with rows ``lower <= A x <= upper`` and boxes
     ``0 <= x <= ub`` (every ``ub`` finite), any ``y`` with ``y_r >= 0`` only on rows with a
@@ -499,7 +481,7 @@ def lagrangian_value(solver: pywraplp.Solver, duals: np.ndarray) -> float:
     are set to 0 first, so an inexact solver's duals can only make the bound weaker, never
     wrong. Objective units, without any constant the caller keeps outside the LP.
     """
-    lag = _lagrangian(_arrays_of(solver), duals, {})
+    lag = _lagrangian(lp, duals, {})
     return _lagrangian_sum(lag, lag.duals)
 
 
